@@ -1,0 +1,63 @@
+/**
+ * Builds the HTTP application: shared plumbing (request ids, logging, validation, limits,
+ * OpenAPI) and one plugin per surface. No listening, no database opening: see server.ts.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { notFound } from './domain/errors.js';
+import { requestId } from './ids.js';
+import { healthRoutes } from './http/health.routes.js';
+import { nativeSurface, sendNativeError } from './http/native/index.js';
+import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
+import { validatorCompiler } from './http/validation.js';
+import type { Services } from './services.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  config: Pick<Config, 'logLevel' | 'trustProxy'>;
+  services: Services;
+  /** Where logs go; tests pass a stream to inspect them. Defaults to stdout. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const logger: FastifyServerOptions['logger'] = {
+    level: options.config.logLevel,
+    // The default request serializer logs no headers; this is a second lock on the door.
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-bindplane-api-key"]'], censor: '[redacted]' },
+    ...(options.logStream && { stream: options.logStream }),
+  };
+  const app = Fastify({
+    logger,
+    genReqId: () => requestId(),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Probes would drown the log; their failures still log as errors.
+      disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz',
+    }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify accepts a hop count too; its types omit it.
+    trustProxy: options.config.trustProxy as boolean | string,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Outside any surface, errors and unknown routes use the native (ClickHouse) envelope.
+  app.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendNativeError(notFound(`Route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
+
+  await registerOpenApi(app);
+  await app.register(healthRoutes, { db: options.services.db });
+  await app.register(nativeSurface, { prefix: '/v1', services: options.services });
+  registerOpenApiDocument(app);
+  return app;
+}

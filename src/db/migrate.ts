@@ -1,0 +1,24 @@
+/**
+ * Migrations live in code (not files found at run time) so the same list runs from `tsx`, from a
+ * bundle, and in tests. Kysely's migrator takes a PostgreSQL advisory lock, so replicas starting
+ * together migrate once.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import * as foundation from './migrations/0001-foundation.js';
+
+const migrations: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};
+
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    const cause = error instanceof Error ? error : new Error(String(error ?? 'unknown error'));
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${cause.message}`, { cause });
+  }
+}

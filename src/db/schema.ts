@@ -1,0 +1,87 @@
+/** Row types of the tables, as Kysely sees them (snake_case, as stored). */
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface PrivateEndpointRow {
+  id: string;
+  description: string;
+  cloudProvider: string;
+  region: string;
+}
+
+export interface ByocConfigRow {
+  id: string;
+  state: string;
+  accountName: string;
+  regionId: string;
+  cloudProvider: string;
+  displayName: string;
+  availabilityZoneSuffixes: string[];
+  vpcCidrRange: string;
+}
+
+export interface IpAccessEntryRow {
+  source: string;
+  description: string;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  parent_id: string | null;
+  name: string;
+  private_endpoints: JSONColumnType<PrivateEndpointRow[], string, string>;
+  byoc_config: JSONColumnType<ByocConfigRow[], string, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+  version: Generated<number>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  /** base64(sha256(keyId)): the key id is a credential half, so it is not stored in clear either. */
+  key_id_hash: string;
+  key_suffix: string;
+  /** base64(sha256(keySecret)), the ClickHouse `hashData` form. */
+  secret_hash: string;
+  roles: string[];
+  state: string;
+  ip_access_list: JSONColumnType<IpAccessEntryRow[], string, string>;
+  expire_at: NullableTimestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ActivitiesTable {
+  id: string;
+  organization_id: string;
+  type: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_details: string | null;
+  actor_ip: string | null;
+  user_agent: string | null;
+  project_id: string | null;
+  target_id: string | null;
+  key_update_type: string | null;
+  changes: JSONColumnType<Record<string, { old: unknown; new: unknown }> | null, string | null, string | null>;
+  created_at: Timestamp;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+  activities: ActivitiesTable;
+  settings: SettingsTable;
+}

@@ -1,0 +1,55 @@
+import { Type, type Static } from 'typebox';
+
+/** Activity types Orgbase records. ClickHouse names where ClickHouse has one. */
+export const ACTIVITY_TYPES = [
+  'create_organization',
+  'delete_organization',
+  'organization_update_name',
+  'organization_update_private_endpoints',
+  'key_create',
+  'key_delete',
+  'openapi_key_update',
+  // Orgbase names (ClickHouse records none for BYOC infrastructure changes):
+  'byoc_infrastructure_create',
+  'byoc_infrastructure_update',
+  'byoc_infrastructure_delete',
+] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
+export const KEY_UPDATE_TYPES = [
+  'created',
+  'deleted',
+  'name-changed',
+  'role-changed',
+  'state-changed',
+  'date-changed',
+  'ip-access-list-changed',
+] as const;
+export type KeyUpdateType = (typeof KEY_UPDATE_TYPES)[number];
+
+const Change = Type.Object({ old: Type.Unknown(), new: Type.Unknown() });
+
+export const ActivitySchema = Type.Object(
+  {
+    id: Type.String({ description: 'Unique activity ID.' }),
+    createdAt: Type.String({ format: 'date-time', description: 'Timestamp of the activity. ISO-8601.' }),
+    type: Type.String({ description: 'Type of the activity.' }),
+    actorType: Type.Enum(['user', 'support', 'system', 'api'], {
+      description: "Type of the actor: 'user', 'support', 'system', 'api'.",
+    }),
+    actorId: Type.Optional(Type.String({ description: 'Unique actor ID.' })),
+    actorDetails: Type.Optional(Type.String({ description: 'Additional information about the actor.' })),
+    actorIpAddress: Type.Optional(Type.String({ description: "IP address of the actor. Defined for 'user' and 'api' actor types." })),
+    organizationId: Type.String({ description: 'Scope of the activity: organization ID this activity is related to.' }),
+    userAgent: Type.Optional(Type.String({ description: 'User agent of the request that caused the activity.' })),
+    targetKeyId: Type.Optional(Type.String({ description: 'For key activities: the ID of the key acted on.' })),
+    keyUpdateType: Type.Optional(Type.String({ description: 'For openapi_key_update: what changed.' })),
+    changes: Type.Optional(
+      Type.Record(Type.String(), Change, {
+        description: 'Orgbase extension: the fields this activity changed, with their old and new values.',
+      }),
+    ),
+  },
+  {},
+);
+export type Activity = Static<typeof ActivitySchema>;

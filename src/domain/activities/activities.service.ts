@@ -1,0 +1,71 @@
+import type { Db } from '../../db/database.js';
+import { requireOrganizationAccess } from '../access.js';
+import { invalid, notFound } from '../errors.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
+import type { Principal } from '../principal.js';
+import { organizationExists } from '../organizations/organizations.queries.js';
+import { findActivity, listActivities, type ActivityRow } from './activities.queries.js';
+import type { Activity } from './activities.schemas.js';
+
+export interface ActivityQuery extends PageRequest {
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+export function createActivitiesService(deps: { db: Db }) {
+  const { db } = deps;
+
+  /** Keys reach only their own live organization; root also reads the trail of deleted ones. */
+  async function requireReadable(principal: Principal, organizationId: string): Promise<void> {
+    requireOrganizationAccess(principal, organizationId, 'read');
+    if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: true }))) {
+      throw notFound('Organization', organizationId);
+    }
+  }
+
+  return {
+    async list(principal: Principal, organizationId: string, query: ActivityQuery): Promise<Page<Activity>> {
+      if (query.from && query.to && query.from > query.to) {
+        throw invalid('from_date', 'from_date must not be after to_date');
+      }
+      await requireReadable(principal, organizationId);
+      const limit = pageSize(query);
+      const after = query.cursor ? decodeCursor(query.cursor, ['string', 'string'] as const) : undefined;
+      const rows = await listActivities(db, {
+        organizationId,
+        from: query.from,
+        to: query.to,
+        after: after && { createdAt: new Date(after[0]), id: after[1] },
+        limit: limit + 1,
+      });
+      const page = toPage(rows, limit, (row) => [row.created_at.toISOString(), row.id]);
+      return { items: page.items.map(toActivity), nextCursor: page.nextCursor };
+    },
+
+    async get(principal: Principal, organizationId: string, activityId: string): Promise<Activity> {
+      await requireReadable(principal, organizationId);
+      const row = await findActivity(db, organizationId, activityId);
+      if (!row) throw notFound('Activity', activityId);
+      return toActivity(row);
+    },
+  };
+}
+
+export type ActivitiesService = ReturnType<typeof createActivitiesService>;
+
+export function toActivity(row: ActivityRow): Activity {
+  return {
+    id: row.id,
+    createdAt: row.created_at.toISOString(),
+    type: row.type,
+    actorType: row.actor_type as Activity['actorType'],
+    ...(row.actor_id !== null && { actorId: row.actor_id }),
+    ...(row.actor_details !== null && { actorDetails: row.actor_details }),
+    ...(row.actor_ip !== null && { actorIpAddress: row.actor_ip }),
+    organizationId: row.organization_id,
+    ...(row.user_agent !== null && { userAgent: row.user_agent }),
+    ...(row.target_id !== null && { targetKeyId: row.target_id }),
+    ...(row.key_update_type !== null && { keyUpdateType: row.key_update_type }),
+    ...(row.changes !== null && { changes: row.changes }),
+  };
+}

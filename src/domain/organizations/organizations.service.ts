@@ -1,0 +1,167 @@
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { Ids } from '../../ids.js';
+import { requireOrganizationAccess, requireRoot } from '../access.js';
+import { diff, type ActivityInput, type ActivityRecorder } from '../activities/activity-recorder.js';
+import type { KeyCache } from '../auth/key-cache.js';
+import { conflict, invalid, notFound } from '../errors.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
+import type { Principal } from '../principal.js';
+import {
+  findOrganization,
+  hasLiveChildren,
+  insertOrganization,
+  listOrganizations,
+  updateOrganization,
+  type OrganizationRow,
+} from './organizations.queries.js';
+import type {
+  CloudProvider,
+  CreateOrganizationInput,
+  Organization,
+  PatchOrganizationInput,
+  Region,
+} from './organizations.schemas.js';
+import { applyPrivateEndpointsPatch } from './private-endpoints.js';
+
+export interface OrganizationsDeps {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  config: Pick<Config, 'privateEndpointServices'>;
+  activities: ActivityRecorder;
+  keyCache: KeyCache;
+}
+
+export function createOrganizationsService(deps: OrganizationsDeps) {
+  const { db, clock, ids, activities } = deps;
+
+  return {
+    /** Root sees every live organization (paged); a key sees the one it belongs to. */
+    async list(principal: Principal, page: PageRequest): Promise<Page<Organization>> {
+      if (principal.kind !== 'root') {
+        requireOrganizationAccess(principal, principal.organizationId, 'read');
+        const row = await findOrganization(db, principal.organizationId);
+        return { items: row ? [toOrganization(row)] : [], nextCursor: undefined };
+      }
+      const limit = pageSize(page);
+      const afterId = page.cursor ? decodeCursor(page.cursor, ['string'] as const)[0] : undefined;
+      const rows = await listOrganizations(db, afterId, limit + 1);
+      const result = toPage(rows, limit, (row) => [row.id]);
+      return { items: result.items.map(toOrganization), nextCursor: result.nextCursor };
+    },
+
+    async get(principal: Principal, id: string): Promise<Organization> {
+      requireOrganizationAccess(principal, id, 'read');
+      const row = await findOrganization(db, id);
+      if (!row) throw notFound('Organization', id);
+      return toOrganization(row);
+    },
+
+    async create(principal: Principal, input: CreateOrganizationInput): Promise<Organization> {
+      requireRoot(principal);
+      const name = requireNonBlankName(input.name);
+      return db.transaction().execute(async (trx) => {
+        if (input.parentId !== undefined && !(await findOrganization(trx, input.parentId, { forUpdate: true }))) {
+          throw invalid('parentId', `parentId: organization ${input.parentId} does not exist`, 'unknown_parent');
+        }
+        const now = clock.now();
+        const row = await insertOrganization(trx, {
+          id: ids.uuid(),
+          parent_id: input.parentId ?? null,
+          name,
+          private_endpoints: '[]',
+          byoc_config: '[]',
+          created_at: now,
+          updated_at: now,
+        });
+        await activities.record(trx, principal.actor, [
+          { type: 'create_organization', organizationId: row.id, changes: { name: { old: null, new: name } } },
+        ]);
+        return toOrganization(row);
+      });
+    },
+
+    async update(principal: Principal, id: string, patch: PatchOrganizationInput): Promise<Organization> {
+      requireOrganizationAccess(principal, id, 'admin');
+      const name = patch.name === undefined ? undefined : requireNonBlankName(patch.name);
+      return db.transaction().execute(async (trx) => {
+        const current = await findOrganization(trx, id, { forUpdate: true });
+        if (!current) throw notFound('Organization', id);
+        const before = { name: current.name, privateEndpoints: current.private_endpoints };
+        const after = {
+          name: name ?? current.name,
+          privateEndpoints: patch.privateEndpoints
+            ? applyPrivateEndpointsPatch(current.private_endpoints, patch.privateEndpoints)
+            : current.private_endpoints,
+        };
+        const changes = diff(before, after);
+        const recorded: ActivityInput[] = [];
+        if (changes.name) recorded.push({ type: 'organization_update_name', organizationId: id, changes: { name: changes.name } });
+        if (changes.privateEndpoints) {
+          recorded.push({
+            type: 'organization_update_private_endpoints',
+            organizationId: id,
+            changes: { privateEndpoints: changes.privateEndpoints },
+          });
+        }
+        if (recorded.length === 0) return toOrganization(current);
+        const updated = await updateOrganization(trx, id, {
+          name: after.name,
+          private_endpoints: JSON.stringify(after.privateEndpoints),
+          updated_at: clock.now(),
+        });
+        await activities.record(trx, principal.actor, recorded);
+        return toOrganization(updated);
+      });
+    },
+
+    /** Soft delete: the row and its activity trail stay (root can still read the trail). */
+    async delete(principal: Principal, id: string): Promise<void> {
+      requireOrganizationAccess(principal, id, 'admin');
+      await db.transaction().execute(async (trx) => {
+        const current = await findOrganization(trx, id, { forUpdate: true });
+        if (!current) throw notFound('Organization', id);
+        if (await hasLiveChildren(trx, id)) {
+          throw conflict('The organization has child organizations: delete or move them first.', 'has_children');
+        }
+        await updateOrganization(trx, id, { deleted_at: clock.now(), updated_at: clock.now() });
+        await activities.record(trx, principal.actor, [
+          { type: 'delete_organization', organizationId: id, changes: { name: { old: current.name, new: null } } },
+        ]);
+      });
+      deps.keyCache.invalidateOrganization(id);
+    },
+
+    /** The endpoint service a customer's VPC endpoint connects to, from the operator's configuration. */
+    async privateEndpointConfig(principal: Principal, id: string, provider: CloudProvider, region: Region) {
+      requireOrganizationAccess(principal, id, 'read');
+      if (!(await findOrganization(db, id))) throw notFound('Organization', id);
+      const endpointServiceId = deps.config.privateEndpointServices[`${provider}:${region}`];
+      if (endpointServiceId === undefined) {
+        throw notFound(`Private endpoint service for ${provider} region ${region}`);
+      }
+      return { endpointServiceId };
+    },
+  };
+}
+
+export type OrganizationsService = ReturnType<typeof createOrganizationsService>;
+
+export function requireNonBlankName(name: string, field = 'name'): string {
+  const trimmed = name.trim();
+  if (trimmed === '') throw invalid(field, `${field} must not be blank`);
+  return trimmed;
+}
+
+export function toOrganization(row: OrganizationRow): Organization {
+  return {
+    id: row.id,
+    createdAt: row.created_at.toISOString(),
+    name: row.name,
+    privateEndpoints: row.private_endpoints as Organization['privateEndpoints'],
+    byocConfig: row.byoc_config as Organization['byocConfig'],
+    ...(row.parent_id !== null && { parentId: row.parent_id }),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Keyset pagination. A cursor is the sort key of the last row served, opaque to clients
+ * (base64url JSON); the next page starts strictly after it, so paging is as fast on page 1,000
+ * as on page 1 and never repeats or skips a row when rows are added meanwhile.
+ */
+import { invalid } from './errors.js';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface PageRequest {
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present while more rows remain. */
+  nextCursor: string | undefined;
+}
+
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Decodes a cursor made by `encodeCursor` with the given element types, or throws a 400. */
+export function decodeCursor<const T extends readonly ('string' | 'number')[]>(
+  cursor: string,
+  shape: T,
+): { [K in keyof T]: T[K] extends 'string' ? string : number } {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const fits =
+    Array.isArray(key) && key.length === shape.length && key.every((value, i) => typeof value === shape[i]);
+  if (!fits) throw invalid('cursor', 'cursor is not valid: pass the nextCursor of a previous page unchanged', 'invalid_cursor');
+  return key as never;
+}
+
+/** Takes `limit + 1` fetched rows and splits them into a page and the cursor to the next one. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => readonly (string | number)[]): Page<T> {
+  if (rows.length <= limit) return { items: rows, nextCursor: undefined };
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: encodeCursor(keyOf(items[items.length - 1]!)) };
+}
+
+export const pageSize = (request: PageRequest): number => request.limit ?? DEFAULT_PAGE_SIZE;

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ActivitySchema } from '../../domain/activities/activities.schemas.js';
+import type { Services } from '../../services.js';
+import { principalOf } from '../principal.js';
+import { envelope, listEnvelope, ok, okPage, PageQuery } from './envelope.js';
+import { ActivityParams, OrganizationParams } from './params.js';
+
+const tags = ['Activities'];
+
+const ActivityListQuery = Type.Object(
+  {
+    from_date: Type.Optional(Type.String({ format: 'date-time', description: 'A starting date for a search (inclusive). ISO-8601.' })),
+    to_date: Type.Optional(Type.String({ format: 'date-time', description: 'An ending date for a search (inclusive). ISO-8601.' })),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const activityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { activities } = services;
+
+  app.get('/organizations/:organizationId/activities', {
+    schema: {
+      tags,
+      summary: 'List of organization activities',
+      description: 'Newest first. Filter with from_date/to_date; page with limit and cursor.',
+      params: OrganizationParams,
+      querystring: ActivityListQuery,
+      response: listEnvelope(ActivitySchema),
+    },
+  }, async (request) => {
+    const { from_date, to_date, limit, cursor } = request.query;
+    const page = await activities.list(principalOf(request), request.params.organizationId, {
+      from: from_date === undefined ? undefined : new Date(from_date),
+      to: to_date === undefined ? undefined : new Date(to_date),
+      limit,
+      cursor,
+    });
+    return okPage(request, page);
+  });
+
+  app.get('/organizations/:organizationId/activities/:activityId', {
+    schema: { tags, summary: 'Organization activity', params: ActivityParams, response: envelope(ActivitySchema) },
+  }, async (request) =>
+    ok(request, await activities.get(principalOf(request), request.params.organizationId, request.params.activityId)));
+};

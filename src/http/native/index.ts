@@ -1,0 +1,48 @@
+/**
+ * The native surface, `/v1`: the ClickHouse Cloud organizations API, extended (root-only
+ * organization create/delete, cursor pagination, `changes` on activities).
+ * Where the ClickHouse documents disagree (the 2025-07 spec vs. the newest one), Orgbase follows
+ * the newest: `requestId` in error bodies, BYOC infrastructure endpoints, `delete_organization`.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { notFound } from '../../domain/errors.js';
+import type { Services } from '../../services.js';
+import { parseAuthorization } from '../credentials.js';
+import { requestContext } from '../principal.js';
+import { toProblem } from '../problems.js';
+import { activityRoutes } from './activities.routes.js';
+import { byocRoutes } from './byoc.routes.js';
+import { keyRoutes } from './keys.routes.js';
+import { organizationRoutes } from './organizations.routes.js';
+
+export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return;
+    const credential = parseAuthorization(request.headers.authorization);
+    request.principal = await services.authenticator.authenticate(credential, requestContext(request));
+  });
+
+  app.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendNativeError(notFound(`Route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
+
+  await app.register(organizationRoutes, { services });
+  await app.register(byocRoutes, { services });
+  await app.register(keyRoutes, { services });
+  await app.register(activityRoutes, { services });
+};
+
+export function sendNativeError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(error);
+  if (problem.unexpected) request.log.error({ err: error }, 'unexpected error');
+  if (problem.status === 401) reply.header('www-authenticate', 'Basic realm="orgbase", Bearer realm="orgbase"');
+  return reply.status(problem.status).send({
+    status: problem.status,
+    requestId: request.id,
+    error: problem.message,
+    code: problem.code,
+    ...(problem.field !== undefined && { field: problem.field }),
+  });
+}

@@ -1,0 +1,14 @@
+import { Type } from 'typebox';
+
+const uuid = (description: string) => Type.String({ format: 'uuid', description });
+
+export const OrganizationParams = Type.Object({ organizationId: uuid('ID of the organization.') });
+export const KeyParams = Type.Object({ organizationId: uuid('ID of the organization.'), keyId: uuid('ID of the key.') });
+export const ActivityParams = Type.Object({
+  organizationId: uuid('ID of the organization.'),
+  activityId: uuid('ID of the activity.'),
+});
+export const ByocParams = Type.Object({
+  organizationId: uuid('ID of the organization.'),
+  byocInfrastructureId: uuid('ID of the BYOC infrastructure.'),
+});

@@ -1,0 +1,37 @@
+/** Wires the domain services together. Everything is a factory: no singletons, no globals. */
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import type { Ids } from './ids.js';
+import { createActivitiesService } from './domain/activities/activities.service.js';
+import { createActivityRecorder } from './domain/activities/activity-recorder.js';
+import { createApiKeysService } from './domain/api-keys/api-keys.service.js';
+import { createAuthenticator } from './domain/auth/authenticator.js';
+import { KeyCache } from './domain/auth/key-cache.js';
+import { createByocService } from './domain/organizations/byoc.service.js';
+import { createOrganizationsService } from './domain/organizations/organizations.service.js';
+
+export interface ServiceDeps {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  config: Pick<Config, 'privateEndpointServices'>;
+  rootKeyHash: string;
+}
+
+export function createServices(deps: ServiceDeps) {
+  const { db, clock, ids } = deps;
+  const keyCache = new KeyCache();
+  const activities = createActivityRecorder({ clock, ids });
+  return {
+    db,
+    keyCache,
+    authenticator: createAuthenticator({ db, clock, keyCache, rootKeyHash: deps.rootKeyHash }),
+    organizations: createOrganizationsService({ db, clock, ids, config: deps.config, activities, keyCache }),
+    byoc: createByocService({ db, clock, ids, activities }),
+    apiKeys: createApiKeysService({ db, clock, ids, activities, keyCache }),
+    activities: createActivitiesService({ db }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
