@@ -1,0 +1,66 @@
+/** Data made through the public API, as a client would make it. */
+import assert from 'node:assert/strict';
+import type { TestServer } from './server.js';
+
+export interface OrganizationFixture {
+  id: string;
+  name: string;
+}
+
+export interface KeyFixture {
+  id: string;
+  keyId: string;
+  keySecret: string;
+  /** Basic credentials for `request({auth})`. */
+  basic: { keyId: string; keySecret: string };
+  bearer: { bearer: string };
+}
+
+let counter = 0;
+
+export async function createOrganization(server: TestServer, name = `Org ${++counter}`): Promise<OrganizationFixture> {
+  const response = await server.request({ method: 'POST', url: '/v1/organizations', auth: 'root', body: { name } });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return { id: response.body.result.id, name };
+}
+
+export async function createKey(
+  server: TestServer,
+  organizationId: string,
+  body: Record<string, unknown> = {},
+): Promise<KeyFixture> {
+  const response = await server.request({
+    method: 'POST',
+    url: `/v1/organizations/${organizationId}/keys`,
+    auth: 'root',
+    body: { name: `key ${++counter}`, roles: ['admin'], ...body },
+  });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  const { key, keyId, keySecret } = response.body.result;
+  return { id: key.id, keyId, keySecret, basic: { keyId, keySecret }, bearer: { bearer: keySecret } };
+}
+
+/** An organization with an admin and a developer key. */
+export async function createTenant(server: TestServer, name?: string) {
+  const organization = await createOrganization(server, name);
+  const admin = await createKey(server, organization.id, { roles: ['admin'] });
+  const developer = await createKey(server, organization.id, { roles: ['developer'] });
+  return { organization, admin, developer };
+}
+
+/** Activities of an organization, newest first (read as root, all pages). */
+export async function activitiesOf(server: TestServer, organizationId: string): Promise<any[]> {
+  const all: any[] = [];
+  let cursor: string | undefined;
+  do {
+    const response = await server.request({
+      method: 'GET',
+      url: `/v1/organizations/${organizationId}/activities?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+      auth: 'root',
+    });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    all.push(...response.body.result);
+    cursor = response.body.nextCursor;
+  } while (cursor);
+  return all;
+}
