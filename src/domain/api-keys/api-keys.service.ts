@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
 import { requireOrganizationAccess } from '../access.js';
 import { diff, type ActivityInput, type ActivityRecorder } from '../activities/activity-recorder.js';
@@ -112,6 +113,10 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
           },
         ]);
         return created;
+      }).catch((error: unknown) => {
+        // Two requests registering the same hashData at once: the unique index decides.
+        if (isUniqueViolation(error)) throw conflict('hashData: a key with this key ID or secret hash already exists.', 'duplicate_key', 'hashData');
+        throw error;
       });
       return { key: toApiKey(row), ...(generated && { keyId: generated.keyId, keySecret: generated.keySecret }) };
     },
