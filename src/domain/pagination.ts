@@ -48,3 +48,18 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => readonly 
 }
 
 export const pageSize = (request: PageRequest): number => request.limit ?? DEFAULT_PAGE_SIZE;
+
+/**
+ * One page of rows ordered by their uuid `id` (ids are UUIDv7, so this is creation order):
+ * decodes the cursor, fetches `limit + 1` rows after it, and maps the page.
+ */
+export async function pageById<Row extends { id: string }, Item>(
+  request: PageRequest,
+  fetch: (afterId: string | undefined, limit: number) => Promise<Row[]>,
+  map: (row: Row) => Item,
+): Promise<Page<Item>> {
+  const limit = pageSize(request);
+  const afterId = request.cursor ? decodeCursor(request.cursor, ['string'] as const)[0] : undefined;
+  const page = toPage(await fetch(afterId, limit + 1), limit, (row) => [row.id]);
+  return { items: page.items.map(map), nextCursor: page.nextCursor };
+}

@@ -11,7 +11,7 @@ import { generateKey, sha256Base64 } from '../auth/secrets.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import { requireNonBlankName } from '../organizations/organizations.service.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
+import { pageById, type Page, type PageRequest } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import {
   countKeys,
@@ -54,11 +54,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<ApiKey>> {
       requireOrganizationAccess(principal, organizationId, 'read');
       if (principal.kind === 'root' && !(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
-      const limit = pageSize(page);
-      const afterId = page.cursor ? decodeCursor(page.cursor, ['string'] as const)[0] : undefined;
-      const rows = await listKeys(db, organizationId, afterId, limit + 1);
-      const result = toPage(rows, limit, (row) => [row.id]);
-      return { items: result.items.map(toApiKey), nextCursor: result.nextCursor };
+      return pageById(page, (afterId, limit) => listKeys(db, organizationId, afterId, limit), toApiKey);
     },
 
     async get(principal: Principal, organizationId: string, id: string): Promise<ApiKey> {

@@ -6,7 +6,7 @@ import { requireOrganizationAccess, requireRoot } from '../access.js';
 import { diff, type ActivityInput, type ActivityRecorder } from '../activities/activity-recorder.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { conflict, invalid, notFound } from '../errors.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
+import { pageById, type Page, type PageRequest } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import {
   findOrganization,
@@ -45,11 +45,7 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
         const row = await findOrganization(db, principal.organizationId);
         return { items: row ? [toOrganization(row)] : [], nextCursor: undefined };
       }
-      const limit = pageSize(page);
-      const afterId = page.cursor ? decodeCursor(page.cursor, ['string'] as const)[0] : undefined;
-      const rows = await listOrganizations(db, afterId, limit + 1);
-      const result = toPage(rows, limit, (row) => [row.id]);
-      return { items: result.items.map(toOrganization), nextCursor: result.nextCursor };
+      return pageById(page, (afterId, limit) => listOrganizations(db, afterId, limit), toOrganization);
     },
 
     async get(principal: Principal, id: string): Promise<Organization> {
