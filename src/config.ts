@@ -3,7 +3,7 @@
  * everything below gets a `Config` passed in, so tests can build any configuration they need.
  */
 import { isIP } from 'node:net';
-import { CLOUD_PROVIDERS, REGIONS } from './domain/organizations/organizations.schemas.js';
+import { CLOUD_PROVIDERS, REGION_PROVIDERS, REGIONS, type Region } from './domain/organizations/organizations.schemas.js';
 
 export interface Config {
   host: string;
@@ -92,6 +92,9 @@ function parsePrivateEndpointServices(value: string | undefined): Record<string,
     const [provider, region, extra] = key.split(':');
     if (extra !== undefined || !CLOUD_PROVIDERS.includes(provider as never) || !REGIONS.includes(region as never)) {
       throw new ConfigError(name, `"${key}" is not "<cloudProvider>:<region>" with a known provider and region`);
+    }
+    if (REGION_PROVIDERS[region as Region] !== provider) {
+      throw new ConfigError(name, `"${key}": ${region} is not a ${provider} region`);
     }
     if (typeof serviceId !== 'string' || serviceId === '') {
       throw new ConfigError(name, `"${key}" must map to a non-empty string`);

@@ -3,7 +3,7 @@
  * bundle, and in tests. Kysely's migrator takes a PostgreSQL advisory lock, so replicas starting
  * together migrate once.
  */
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import * as foundation from './migrations/0001-foundation.js';
 
 const migrations: Record<string, Migration> = {
@@ -11,14 +11,18 @@ const migrations: Record<string, Migration> = {
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  // Kysely looks for its bookkeeping tables in any schema unless told which: pin them to the
+  // schema this connection works in, so deployments in separate schemas of one database coexist.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]!.schema,
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error !== undefined || failed !== undefined) {
     const cause = error instanceof Error ? error : new Error(String(error ?? 'unknown error'));
-    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${cause.message}`, { cause });
+    throw new Error(`migration ${failed?.migrationName ?? '(setup)'} failed: ${cause.message}`, { cause });
   }
 }

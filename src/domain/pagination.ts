@@ -23,21 +23,39 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-/** Decodes a cursor made by `encodeCursor` with the given element types, or throws a 400. */
-export function decodeCursor<const T extends readonly ('string' | 'number')[]>(
-  cursor: string,
-  shape: T,
-): { [K in keyof T]: T[K] extends 'string' ? string : number } {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a cursor element must be: a uuid (kept as text) or an ISO timestamp (returned as a Date). */
+type CursorElement = 'uuid' | 'timestamp';
+type Decoded<T extends readonly CursorElement[]> = { [K in keyof T]: T[K] extends 'timestamp' ? Date : string };
+
+/**
+ * Decodes a cursor made by `encodeCursor` with the given element kinds, or throws a 400.
+ * Cursors come from clients, so every element is checked before it reaches SQL.
+ */
+export function decodeCursor<const T extends readonly CursorElement[]>(cursor: string, shape: T): Decoded<T> {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     key = undefined;
   }
-  const fits =
-    Array.isArray(key) && key.length === shape.length && key.every((value, i) => typeof value === shape[i]);
-  if (!fits) throw invalid('cursor', 'cursor is not valid: pass the nextCursor of a previous page unchanged', 'invalid_cursor');
-  return key as never;
+  const decoded =
+    Array.isArray(key) && key.length === shape.length
+      ? key.map((value, i) => (shape[i] === 'uuid' ? asUuid(value) : asTimestamp(value)))
+      : [undefined];
+  if (decoded.some((value) => value === undefined)) {
+    throw invalid('cursor', 'cursor is not valid: pass the nextCursor of a previous page unchanged', 'invalid_cursor');
+  }
+  return decoded as Decoded<T>;
+}
+
+const asUuid = (value: unknown) => (typeof value === 'string' && UUID.test(value) ? value : undefined);
+
+function asTimestamp(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) || date.toISOString() !== value ? undefined : date;
 }
 
 /** Takes `limit + 1` fetched rows and splits them into a page and the cursor to the next one. */
@@ -59,7 +77,7 @@ export async function pageById<Row extends { id: string }, Item>(
   map: (row: Row) => Item,
 ): Promise<Page<Item>> {
   const limit = pageSize(request);
-  const afterId = request.cursor ? decodeCursor(request.cursor, ['string'] as const)[0] : undefined;
+  const afterId = request.cursor ? decodeCursor(request.cursor, ['uuid'])[0] : undefined;
   const page = toPage(await fetch(afterId, limit + 1), limit, (row) => [row.id]);
   return { items: page.items.map(map), nextCursor: page.nextCursor };
 }

@@ -76,9 +76,15 @@ export async function startServer(
       callback();
     },
   });
-  const orgbase = await createOrgbase({ config, database: handle, clock, logStream });
+  let orgbase: Orgbase;
+  try {
+    orgbase = await createOrgbase({ config, database: handle, clock, logStream });
+    await orgbase.app.ready();
+  } catch (error) {
+    await handle.dispose(); // never leak a schema or a pool when start-up fails
+    throw error;
+  }
   const { app } = orgbase;
-  await app.ready();
   return {
     kind: database.kind,
     app,

@@ -16,6 +16,9 @@ export const ACTIVITY_TYPES = [
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
+/** Activities whose target is an API key: ClickHouse reports the target as `targetKeyId`. */
+export const KEY_ACTIVITY_TYPES: readonly string[] = ['key_create', 'key_delete', 'openapi_key_update'];
+
 export const KEY_UPDATE_TYPES = [
   'created',
   'deleted',
@@ -43,6 +46,9 @@ export const ActivitySchema = Type.Object(
     organizationId: Type.String({ description: 'Scope of the activity: organization ID this activity is related to.' }),
     userAgent: Type.Optional(Type.String({ description: 'User agent of the request that caused the activity.' })),
     targetKeyId: Type.Optional(Type.String({ description: 'For key activities: the ID of the key acted on.' })),
+    targetResourceIds: Type.Optional(
+      Type.Array(Type.String(), { description: 'For activities on other resources (e.g. BYOC infrastructure): the IDs acted on.' }),
+    ),
     keyUpdateType: Type.Optional(Type.String({ description: 'For openapi_key_update: what changed.' })),
     changes: Type.Optional(
       Type.Record(Type.String(), Change, {

@@ -1,15 +1,18 @@
 import type { Db } from '../../db/database.js';
 import { requireOrganizationAccess } from '../access.js';
 import { invalid, notFound } from '../errors.js';
+import { parseTimestamp } from '../timestamps.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import { organizationExists } from '../organizations/organizations.queries.js';
 import { findActivity, listActivities, type ActivityRow } from './activities.queries.js';
-import type { Activity } from './activities.schemas.js';
+import { KEY_ACTIVITY_TYPES, type Activity } from './activities.schemas.js';
 
 export interface ActivityQuery extends PageRequest {
-  from?: Date | undefined;
-  to?: Date | undefined;
+  /** ISO-8601, inclusive. */
+  fromDate?: string | undefined;
+  /** ISO-8601, inclusive. */
+  toDate?: string | undefined;
 }
 
 export function createActivitiesService(deps: { db: Db }) {
@@ -25,17 +28,19 @@ export function createActivitiesService(deps: { db: Db }) {
 
   return {
     async list(principal: Principal, organizationId: string, query: ActivityQuery): Promise<Page<Activity>> {
-      if (query.from && query.to && query.from > query.to) {
+      const from = query.fromDate === undefined ? undefined : parseTimestamp(query.fromDate, 'from_date');
+      const to = query.toDate === undefined ? undefined : parseTimestamp(query.toDate, 'to_date');
+      if (from && to && from > to) {
         throw invalid('from_date', 'from_date must not be after to_date');
       }
       await requireReadable(principal, organizationId);
       const limit = pageSize(query);
-      const after = query.cursor ? decodeCursor(query.cursor, ['string', 'string'] as const) : undefined;
+      const after = query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined;
       const rows = await listActivities(db, {
         organizationId,
-        from: query.from,
-        to: query.to,
-        after: after && { createdAt: new Date(after[0]), id: after[1] },
+        from,
+        to,
+        after: after && { createdAt: after[0], id: after[1] },
         limit: limit + 1,
       });
       const page = toPage(rows, limit, (row) => [row.created_at.toISOString(), row.id]);
@@ -64,7 +69,8 @@ export function toActivity(row: ActivityRow): Activity {
     ...(row.actor_ip !== null && { actorIpAddress: row.actor_ip }),
     organizationId: row.organization_id,
     ...(row.user_agent !== null && { userAgent: row.user_agent }),
-    ...(row.target_id !== null && { targetKeyId: row.target_id }),
+    ...(row.target_id !== null &&
+      (KEY_ACTIVITY_TYPES.includes(row.type) ? { targetKeyId: row.target_id } : { targetResourceIds: [row.target_id] })),
     ...(row.key_update_type !== null && { keyUpdateType: row.key_update_type }),
     ...(row.changes !== null && { changes: row.changes }),
   };

@@ -51,9 +51,10 @@ export function createActivityRecorder(deps: { clock: Clock; ids: Ids }): Activi
 export function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { old: unknown; new: unknown }> {
   const changes: Record<string, { old: unknown; new: unknown }> = {};
   for (const field of Object.keys(after)) {
-    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) {
-      changes[field] = { old: before[field] ?? null, new: after[field] ?? null };
-    }
+    // Absent and null are the same value here: neither is a change.
+    const old = before[field] ?? null;
+    const next = after[field] ?? null;
+    if (JSON.stringify(old) !== JSON.stringify(next)) changes[field] = { old, new: next };
   }
   return changes;
 }

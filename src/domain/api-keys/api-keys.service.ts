@@ -9,6 +9,7 @@ import { validateIpAccessList } from '../auth/ip-access.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { generateKey, sha256Base64 } from '../auth/secrets.js';
 import { conflict, invalid, notFound } from '../errors.js';
+import { parseTimestamp } from '../timestamps.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import { requireNonBlankName } from '../organizations/organizations.service.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
@@ -45,7 +46,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
 
   function parseExpiry(value: string | null | undefined): Date | null | undefined {
     if (value === undefined || value === null) return value;
-    const expireAt = new Date(value);
+    const expireAt = parseTimestamp(value, 'expireAt');
     if (expireAt <= clock.now()) throw invalid('expireAt', 'expireAt must be in the future');
     return expireAt;
   }

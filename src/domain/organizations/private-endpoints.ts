@@ -1,6 +1,6 @@
 import type { PrivateEndpointRow } from '../../db/schema.js';
 import { invalid } from '../errors.js';
-import { MAX_PRIVATE_ENDPOINTS, type PatchOrganizationInput } from './organizations.schemas.js';
+import { MAX_PRIVATE_ENDPOINTS, REGION_PROVIDERS, type PatchOrganizationInput } from './organizations.schemas.js';
 
 type EndpointsPatch = NonNullable<PatchOrganizationInput['privateEndpoints']>;
 
@@ -19,6 +19,13 @@ export function applyPrivateEndpointsPatch(current: PrivateEndpointRow[], patch:
         `privateEndpoints.add[${index}].id`,
         `privateEndpoints.add[${index}].id: private endpoint "${entry.id}" already exists (remove it in the same request to replace it)`,
         'duplicate_private_endpoint',
+      );
+    }
+    if (REGION_PROVIDERS[entry.region] !== entry.cloudProvider) {
+      throw invalid(
+        `privateEndpoints.add[${index}].region`,
+        `privateEndpoints.add[${index}].region: ${entry.region} is not a ${entry.cloudProvider} region`,
+        'region_provider_mismatch',
       );
     }
     present.add(entry.id);

@@ -31,12 +31,8 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     },
   }, async (request) => {
     const { from_date, to_date, limit, cursor } = request.query;
-    const page = await activities.list(principalOf(request), request.params.organizationId, {
-      from: from_date === undefined ? undefined : new Date(from_date),
-      to: to_date === undefined ? undefined : new Date(to_date),
-      limit,
-      cursor,
-    });
+    const query = { fromDate: from_date, toDate: to_date, limit, cursor };
+    const page = await activities.list(principalOf(request), request.params.organizationId, query);
     return okPage(request, page);
   });
 
