@@ -41,7 +41,7 @@ export const ApiKeySchema = Type.Object(
     expireAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'Timestamp the key expires; null: never. ISO-8601.',
     }),
-    usedAt: Type.Optional(Type.String({ format: 'date-time', description: 'Timestamp the key was used last time (to the minute). Absent: never used.' })),
+    usedAt: Type.Optional(Type.String({ format: 'date-time', description: 'Timestamp the key was last used; refreshed at most once a minute. Absent: never used.' })),
     ipAccessList: Type.Array(
       Type.Object({ source: Type.String(), description: Type.String() }),
       { description: 'List of IP addresses allowed to access the API using this key' },

@@ -13,7 +13,7 @@ import { parseTimestamp } from '../timestamps.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import { requireNonBlankName } from '../organizations/organizations.service.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
-import type { Principal } from '../principal.js';
+import type { KeyRole, Principal } from '../principal.js';
 import {
   countKeys,
   deleteKey,
@@ -25,6 +25,7 @@ import {
   type ApiKeyRow,
 } from './api-keys.queries.js';
 import {
+  KEY_ROLES,
   MAX_KEYS_PER_ORGANIZATION,
   type ApiKey,
   type CreateKeyInput,
@@ -93,7 +94,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
           key_id_hash: hashes.keyIdHash,
           key_suffix: hashes.suffix,
           secret_hash: hashes.secretHash,
-          roles: input.roles,
+          roles: canonicalRoles(input.roles),
           state: input.state ?? 'enabled',
           ip_access_list: JSON.stringify(ipAccessList),
           expire_at: expireAt,
@@ -131,7 +132,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
         const before = toApiKey(current);
         const after = {
           name: name ?? before.name,
-          roles: patch.roles ?? before.roles,
+          roles: patch.roles ? canonicalRoles(patch.roles) : before.roles,
           state: patch.state ?? before.state,
           expireAt: expireAt === undefined ? before.expireAt : expireAt && expireAt.toISOString(),
           ipAccessList: ipAccessList ?? before.ipAccessList,
@@ -181,6 +182,11 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
 }
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;
+
+/** Roles are a set: stored in one order, so a reordered list is not a change. */
+function canonicalRoles(roles: readonly KeyRole[]): KeyRole[] {
+  return KEY_ROLES.filter((role) => roles.includes(role));
+}
 
 export function toApiKey(row: ApiKeyRow): ApiKey {
   return {
