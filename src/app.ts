@@ -3,13 +3,14 @@
  * OpenAPI) and one plugin per surface. No listening, no database opening: see server.ts.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { notFound } from './domain/errors.js';
 import { requestId } from './ids.js';
 import { healthRoutes } from './http/health.routes.js';
 import { nativeSurface, sendNativeError } from './http/native/index.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
+import { RequestLog } from './http/request-log.js';
 import { validatorCompiler } from './http/validation.js';
 import type { Services } from './services.js';
 
@@ -32,11 +33,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     genReqId: () => requestId(),
-    logController: new LogController({
-      requestIdLogLabel: 'requestId',
-      // Probes would drown the log; their failures still log as errors.
-      disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/readyz',
-    }),
+    logController: new RequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify accepts a hop count too; its types omit it.
     trustProxy: options.config.trustProxy as boolean | string,

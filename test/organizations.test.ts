@@ -133,4 +133,47 @@ onEachDatabase('organizations', (server) => {
     const after = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}`, auth: 'root' });
     assert.equal(after.body.result.name, 'Valid');
   });
+
+  it('concurrent renames each record exactly the name they replaced (an unbroken chain)', async () => {
+    const { organization, admin } = await createTenant(server(), 'v0');
+    const names = Array.from({ length: 20 }, (_, i) => `v${i + 1}`);
+    const responses = await Promise.all(
+      names.map((name) =>
+        server().request({ method: 'PATCH', url: `/v1/organizations/${organization.id}`, auth: admin.basic, body: { name } }),
+      ),
+    );
+    assert.deepEqual(responses.map((r) => r.status), names.map(() => 200));
+    const renames = (await activitiesOf(server(), organization.id)).filter((a) => a.type === 'organization_update_name');
+    assert.equal(renames.length, names.length);
+    // Follow the chain from the initial name: every rename starts where exactly one other ended.
+    const byOld = new Map(renames.map((a) => [a.changes.name.old, a.changes.name.new]));
+    assert.equal(byOld.size, names.length, 'two renames claim to have replaced the same name');
+    let name = 'v0';
+    for (let i = 0; i < names.length; i++) name = byOld.get(name);
+    const final = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}`, auth: 'root' });
+    assert.equal(final.body.result.name, name);
+  });
+
+  it('concurrent private endpoint additions are all kept, each recorded once', async () => {
+    const { organization, admin } = await createTenant(server());
+    const ids = Array.from({ length: 8 }, (_, i) => `vpce-${i}`);
+    const responses = await Promise.all(
+      ids.map((id) =>
+        server().request({
+          method: 'PATCH',
+          url: `/v1/organizations/${organization.id}`,
+          auth: admin.basic,
+          body: { privateEndpoints: { add: [{ id, cloudProvider: 'aws', region: 'us-east-1' }] } },
+        }),
+      ),
+    );
+    assert.deepEqual(responses.map((r) => r.status), ids.map(() => 200));
+    const final = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}`, auth: 'root' });
+    assert.deepEqual(final.body.result.privateEndpoints.map((e: any) => e.id).sort(), ids);
+    const recorded = (await activitiesOf(server(), organization.id)).filter((a) => a.type === 'organization_update_private_endpoints');
+    assert.equal(recorded.length, ids.length);
+    for (const activity of recorded) {
+      assert.equal(activity.changes.privateEndpoints.new.length, activity.changes.privateEndpoints.old.length + 1);
+    }
+  });
 });

@@ -1,9 +1,10 @@
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
+import type { PrivateEndpointRow } from '../../db/schema.js';
 import type { Ids } from '../../ids.js';
 import { requireOrganizationAccess, requireRoot } from '../access.js';
-import { diff, type ActivityInput, type ActivityRecorder } from '../activities/activity-recorder.js';
+import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
@@ -14,6 +15,7 @@ import {
   insertOrganization,
   listOrganizations,
   updateOrganization,
+  updateOrganizationAudited,
   type OrganizationRow,
 } from './organizations.queries.js';
 import type {
@@ -82,35 +84,29 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
     async update(principal: Principal, id: string, patch: PatchOrganizationInput): Promise<Organization> {
       requireOrganizationAccess(principal, id, 'admin');
       const name = patch.name === undefined ? undefined : requireNonBlankName(patch.name);
-      return db.transaction().execute(async (trx) => {
-        const current = await findOrganization(trx, id, { forUpdate: true });
-        if (!current) throw notFound('Organization', id);
-        const before = { name: current.name, privateEndpoints: current.private_endpoints };
-        const after = {
-          name: name ?? current.name,
-          privateEndpoints: patch.privateEndpoints
-            ? applyPrivateEndpointsPatch(current.private_endpoints, patch.privateEndpoints)
-            : current.private_endpoints,
-        };
-        const changes = diff(before, after);
-        const recorded: ActivityInput[] = [];
-        if (changes.name) recorded.push({ type: 'organization_update_name', organizationId: id, changes: { name: changes.name } });
-        if (changes.privateEndpoints) {
-          recorded.push({
-            type: 'organization_update_private_endpoints',
-            organizationId: id,
-            changes: { privateEndpoints: changes.privateEndpoints },
-          });
-        }
-        if (recorded.length === 0) return toOrganization(current);
-        const updated = await updateOrganization(trx, id, {
-          name: after.name,
-          private_endpoints: JSON.stringify(after.privateEndpoints),
-          updated_at: clock.now(),
+      const write = (trx: Db, privateEndpoints?: PrivateEndpointRow[]) =>
+        updateOrganizationAudited(trx, {
+          id,
+          name,
+          privateEndpoints,
+          now: clock.now(),
+          actor: principal.actor,
+          activityIds: { name: ids.uuid(), privateEndpoints: ids.uuid() },
         });
-        await activities.record(trx, principal.actor, recorded);
-        return toOrganization(updated);
-      });
+      const endpointsPatch = patch.privateEndpoints;
+      const updated = endpointsPatch
+        ? await db.transaction().execute(async (trx) => {
+            // The new list is computed from the current one: hold the row lock from read to write.
+            const current = await findOrganization(trx, id, { forUpdate: true });
+            if (!current) throw notFound('Organization', id);
+            return write(trx, applyPrivateEndpointsPatch(current.private_endpoints, endpointsPatch));
+          })
+        : await write(db); // a rename needs no read: one statement, one round trip
+      if (updated) return toOrganization(updated);
+      // Nothing was written: the organization is gone, or the patch changes nothing.
+      const current = await findOrganization(db, id);
+      if (!current) throw notFound('Organization', id);
+      return toOrganization(current);
     },
 
     /** Soft delete: the row and its activity trail stay (root can still read the trail). */

@@ -1,0 +1,82 @@
+/**
+ * The baseline: bare Fastify + a `pg` pool of the same size as Orgbase's (10), running the same
+ * single-row statements on the same tables, with no authentication, no validation, no response
+ * schemas, no logging and no activity trail. Run as its own process by bench/run.ts:
+ *
+ *   BASELINE_DATABASE_URL=postgres://… PORT=… node --import tsx bench/baseline.ts
+ *
+ *   GET   /organizations/:id             select … from organizations where id = $1
+ *   PATCH /organizations/:id  {"name"}   update organizations set name = $2 where id = $1
+ *   GET   /organizations/:id/activities  the keyset page query Orgbase runs (limit 100 + 1)
+ *   GET   /readyz
+ */
+import Fastify from 'fastify';
+import pg from 'pg';
+
+const url = process.env.BASELINE_DATABASE_URL;
+const port = Number(process.env.PORT ?? '0');
+if (!url) {
+  console.error('baseline: BASELINE_DATABASE_URL is required');
+  process.exit(2);
+}
+
+const pool = new pg.Pool({ connectionString: url, max: 10 });
+pool.on('error', () => {});
+
+const app = Fastify({ logger: false });
+
+app.get<{ Params: { id: string } }>('/organizations/:id', async (request, reply) => {
+  const { rows } = await pool.query(
+    'select id, parent_id, name, private_endpoints, byoc_config, created_at from organizations where id = $1',
+    [request.params.id],
+  );
+  if (rows.length === 0) return reply.status(404).send({ error: 'not found' });
+  return { result: rows[0] };
+});
+
+app.patch<{ Params: { id: string }; Body: { name: string } }>('/organizations/:id', async (request, reply) => {
+  const result = await pool.query('update organizations set name = $2 where id = $1', [request.params.id, request.body.name]);
+  if (result.rowCount === 0) return reply.status(404).send({ error: 'not found' });
+  return { status: 200 };
+});
+
+app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string } }>(
+  '/organizations/:id/activities',
+  async (request) => {
+    const limit = Number(request.query.limit ?? '100');
+    const after = request.query.cursor
+      ? (JSON.parse(Buffer.from(request.query.cursor, 'base64url').toString('utf8')) as [string, string])
+      : undefined;
+    const { rows } = after
+      ? await pool.query(
+          'select * from activities where organization_id = $1 and (created_at, id) < ($2, $3::uuid) order by created_at desc, id desc limit $4',
+          [request.params.id, after[0], after[1], limit + 1],
+        )
+      : await pool.query('select * from activities where organization_id = $1 order by created_at desc, id desc limit $2', [
+          request.params.id,
+          limit + 1,
+        ]);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1] as { created_at: Date; id: string } | undefined;
+    const nextCursor =
+      rows.length > limit && last
+        ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url')
+        : undefined;
+    return { result: items, ...(nextCursor && { nextCursor }) };
+  },
+);
+
+app.get('/readyz', async () => {
+  await pool.query('select 1');
+  return { status: 'ready' };
+});
+
+const stop = async () => {
+  await app.close();
+  await pool.end();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+
+await app.listen({ host: '127.0.0.1', port });
