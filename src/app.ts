@@ -4,6 +4,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { pino } from 'pino';
 import type { Config } from './config.js';
 import { notFound } from './domain/errors.js';
 import { requestId } from './ids.js';
@@ -23,12 +24,20 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
 }
 
+/**
+ * Log lines are buffered (4 KiB, flushed at least every second and on exit) instead of one
+ * write(2) per line: the difference is measurable on the hot path.
+ */
+function bufferedStdout() {
+  return pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 1000 });
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const logger: FastifyServerOptions['logger'] = {
     level: options.config.logLevel,
     // The default request serializer logs no headers; this is a second lock on the door.
     redact: { paths: ['req.headers.authorization', 'req.headers["x-bindplane-api-key"]'], censor: '[redacted]' },
-    ...(options.logStream && { stream: options.logStream }),
+    stream: options.logStream ?? bufferedStdout(),
   };
   const app = Fastify({
     logger,

@@ -222,12 +222,15 @@ onEachDatabase('http', (server) => {
     }
     for (const response of responses) {
       const id = assertRequestId(response);
-      const lines = s.logs.map(json).filter((line) => line.requestId === id);
-      assert.ok(lines.some((line) => line.req), `no request line for ${id}`);
-      assert.ok(lines.some((line) => line.res?.statusCode === response.status), `no response line for ${id}`);
+      // One line per request, written when it completes.
+      const lines = s.logs.map(json).filter((line) => line.requestId === id && line.msg === 'request completed');
+      assert.equal(lines.length, 1, `expected one completion line for ${id}`);
+      assert.equal(lines[0].statusCode, response.status);
+      assert.equal(lines[0].method, 'GET');
+      assert.equal(lines[0].url, `/v1/organizations/${organization.id}`);
     }
     for (const line of s.logs.map(json)) {
-      if (line.req || line.res) assert.match(line.requestId, UUID_V4, JSON.stringify(line));
+      if (line.msg === 'request completed') assert.match(line.requestId, UUID_V4, JSON.stringify(line));
     }
   });
 });

@@ -2,8 +2,14 @@ import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ActivitiesTable } from '../../db/schema.js';
 
-export type ActivityRow = Selectable<ActivitiesTable>;
-export type NewActivityRow = Omit<ActivityRow, 'changes'> & { changes: string | null };
+export type ActivityRow = Omit<Selectable<ActivitiesTable>, 'project_id'>;
+
+/** What an Activity is served from (project_id is not part of the wire shape yet). */
+const SERVED_COLUMNS = [
+  'id', 'organization_id', 'type', 'actor_type', 'actor_id', 'actor_details', 'actor_ip',
+  'user_agent', 'target_id', 'key_update_type', 'changes', 'created_at',
+] as const;
+export type NewActivityRow = Omit<Selectable<ActivitiesTable>, 'changes'> & { changes: string | null };
 
 export async function insertActivities(db: Db, rows: NewActivityRow[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('activities').values(rows).execute();
@@ -22,7 +28,7 @@ export interface ActivityFilter {
 export async function listActivities(db: Db, filter: ActivityFilter): Promise<ActivityRow[]> {
   let query = db
     .selectFrom('activities')
-    .selectAll()
+    .select(SERVED_COLUMNS)
     .where('organization_id', '=', filter.organizationId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -39,7 +45,7 @@ export async function listActivities(db: Db, filter: ActivityFilter): Promise<Ac
 export async function findActivity(db: Db, organizationId: string, id: string): Promise<ActivityRow | undefined> {
   return db
     .selectFrom('activities')
-    .selectAll()
+    .select(SERVED_COLUMNS)
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
     .executeTakeFirst();

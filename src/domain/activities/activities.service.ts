@@ -59,19 +59,23 @@ export function createActivitiesService(deps: { db: Db }) {
 export type ActivitiesService = ReturnType<typeof createActivitiesService>;
 
 export function toActivity(row: ActivityRow): Activity {
-  return {
+  // Plain assignments, not conditional spreads: a page maps 100 of these per request.
+  const activity: Activity = {
     id: row.id,
     createdAt: row.created_at.toISOString(),
     type: row.type,
     actorType: row.actor_type as Activity['actorType'],
-    ...(row.actor_id !== null && { actorId: row.actor_id }),
-    ...(row.actor_details !== null && { actorDetails: row.actor_details }),
-    ...(row.actor_ip !== null && { actorIpAddress: row.actor_ip }),
     organizationId: row.organization_id,
-    ...(row.user_agent !== null && { userAgent: row.user_agent }),
-    ...(row.target_id !== null &&
-      (KEY_ACTIVITY_TYPES.includes(row.type) ? { targetKeyId: row.target_id } : { targetResourceIds: [row.target_id] })),
-    ...(row.key_update_type !== null && { keyUpdateType: row.key_update_type }),
-    ...(row.changes !== null && { changes: row.changes }),
   };
+  if (row.actor_id !== null) activity.actorId = row.actor_id;
+  if (row.actor_details !== null) activity.actorDetails = row.actor_details;
+  if (row.actor_ip !== null) activity.actorIpAddress = row.actor_ip;
+  if (row.user_agent !== null) activity.userAgent = row.user_agent;
+  if (row.target_id !== null) {
+    if (KEY_ACTIVITY_TYPES.includes(row.type)) activity.targetKeyId = row.target_id;
+    else activity.targetResourceIds = [row.target_id];
+  }
+  if (row.key_update_type !== null) activity.keyUpdateType = row.key_update_type;
+  if (row.changes !== null) activity.changes = row.changes;
+  return activity;
 }
