@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
+import { prepareStatements } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -37,6 +38,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     });
     // A dropped server connection must not crash the process; the next query reports it.
     pool.on('error', () => {});
+    prepareStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: onceOnly(() => db.destroy()) };
   }
