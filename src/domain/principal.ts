@@ -29,6 +29,3 @@ export interface OrganizationKeyPrincipal {
 }
 
 export type Principal = RootPrincipal | OrganizationKeyPrincipal;
-
-/** The actor for work Orgbase does by itself (bootstrap, background jobs). */
-export const systemActor: Actor = { type: 'system', id: null, details: 'orgbase', ip: null, userAgent: null };

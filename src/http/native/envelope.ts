@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../domain/pagination.js';
 
 const Status = Type.Integer({ description: 'HTTP status code.' });
 const RequestId = Type.String({ format: 'uuid', description: 'Unique id assigned to every request. UUIDv4' });
@@ -56,6 +57,13 @@ export const done = (request: FastifyRequest) => ({ status: 200, requestId: requ
 
 /** Query parameters shared by every native list (an Orgbase extension to the ClickHouse API). */
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (default 100, max 1000).' })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_PAGE_SIZE,
+      default: DEFAULT_PAGE_SIZE,
+      description: `Page size (default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE}).`,
+    }),
+  ),
   cursor: Type.Optional(Type.String({ maxLength: 512, description: 'The `nextCursor` of the previous page.' })),
 };
