@@ -34,15 +34,6 @@ export async function countKeys(db: Db, organizationId: string): Promise<number>
   return row.count;
 }
 
-export async function hashInUse(db: Db, keyIdHash: string, secretHash: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('api_keys')
-    .select('id')
-    .where((eb) => eb.or([eb('key_id_hash', '=', keyIdHash), eb('secret_hash', '=', secretHash)]))
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export async function updateKey(db: Db, id: string, changes: Updateable<ApiKeysTable>): Promise<ApiKeyRow> {
   return db.updateTable('api_keys').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }

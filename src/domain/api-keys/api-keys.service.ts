@@ -18,7 +18,6 @@ import {
   countKeys,
   deleteKey,
   findKey,
-  hashInUse,
   insertKey,
   listKeys,
   updateKey,
@@ -77,14 +76,11 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
         ? { keyIdHash: input.hashData.keyIdHash, secretHash: input.hashData.keySecretHash, suffix: input.hashData.keyIdSuffix }
         : { keyIdHash: sha256Base64(generated!.keyId), secretHash: sha256Base64(generated!.keySecret), suffix: generated!.keyId.slice(-4) };
 
-      const row = await db.transaction().execute(async (trx) => {
+      const key = await db.transaction().execute(async (trx) => {
         // The organization row lock serializes key creation per organization, so the limit holds.
         if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
         if ((await countKeys(trx, organizationId)) >= MAX_KEYS_PER_ORGANIZATION) {
           throw invalid(undefined, `An organization has at most ${MAX_KEYS_PER_ORGANIZATION} API keys: delete one first.`, 'key_limit_reached');
-        }
-        if (input.hashData && (await hashInUse(trx, hashes.keyIdHash, hashes.secretHash))) {
-          throw conflict('hashData: a key with this key ID or secret hash already exists.', 'duplicate_key', 'hashData');
         }
         const now = clock.now();
         const created = await insertKey(trx, {
@@ -110,13 +106,13 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
             changes: diff({}, { name: key.name, roles: key.roles, state: key.state, expireAt: key.expireAt, ipAccessList: key.ipAccessList }),
           },
         ]);
-        return created;
+        return key;
       }).catch((error: unknown) => {
-        // Two requests registering the same hashData at once: the unique index decides.
+        // Key id and secret hashes are unique across all keys: the indexes decide, race-free.
         if (isUniqueViolation(error)) throw conflict('hashData: a key with this key ID or secret hash already exists.', 'duplicate_key', 'hashData');
         throw error;
       });
-      return { key: toApiKey(row), ...(generated && { keyId: generated.keyId, keySecret: generated.keySecret }) };
+      return { key, ...(generated && { keyId: generated.keyId, keySecret: generated.keySecret }) };
     },
 
     async update(principal: Principal, organizationId: string, id: string, patch: PatchKeyInput): Promise<ApiKey> {

@@ -118,7 +118,8 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
         if (await hasLiveChildren(trx, id)) {
           throw conflict('The organization has child organizations: delete or move them first.', 'has_children');
         }
-        await updateOrganization(trx, id, { deleted_at: clock.now(), updated_at: clock.now() });
+        const now = clock.now();
+        await updateOrganization(trx, id, { deleted_at: now, updated_at: now });
         await activities.record(trx, principal.actor, [
           { type: 'delete_organization', organizationId: id, changes: { name: { old: current.name, new: null } } },
         ]);
