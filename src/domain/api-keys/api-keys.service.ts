@@ -11,7 +11,7 @@ import { generateKey, sha256Base64 } from '../auth/secrets.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { parseTimestamp } from '../timestamps.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
-import { requireNonBlankName } from '../organizations/organizations.service.js';
+import { requireNonBlankName } from '../names.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
 import type { KeyRole, Principal } from '../principal.js';
 import {

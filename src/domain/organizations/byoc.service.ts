@@ -15,7 +15,8 @@ import {
   type CreateByocInput,
   type PatchByocInput,
 } from './organizations.schemas.js';
-import { requireNonBlankName, type OrganizationsDeps } from './organizations.service.js';
+import { requireNonBlankName } from '../names.js';
+import type { OrganizationsDeps } from './organizations.service.js';
 
 const DEFAULT_VPC_CIDR = '10.0.0.0/16';
 const DEFAULT_ZONES = ['a', 'b', 'c'];

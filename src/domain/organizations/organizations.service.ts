@@ -8,6 +8,7 @@ import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
+import { requireNonBlankName } from '../names.js';
 import type { Principal } from '../principal.js';
 import {
   findOrganization,
@@ -141,12 +142,6 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
 }
 
 export type OrganizationsService = ReturnType<typeof createOrganizationsService>;
-
-export function requireNonBlankName(name: string, field = 'name'): string {
-  const trimmed = name.trim();
-  if (trimmed === '') throw invalid(field, `${field} must not be blank`);
-  return trimmed;
-}
 
 export function toOrganization(row: OrganizationRow): Organization {
   return {
