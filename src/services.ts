@@ -10,6 +10,8 @@ import { createAuthenticator } from './domain/auth/authenticator.js';
 import { KeyCache } from './domain/auth/key-cache.js';
 import { createByocService } from './domain/organizations/byoc.service.js';
 import { createOrganizationsService } from './domain/organizations/organizations.service.js';
+import { createPersonalKeysService } from './domain/api-keys/personal-keys.service.js';
+import { createUsersService } from './domain/users/users.service.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -31,6 +33,8 @@ export function createServices(deps: ServiceDeps) {
     byoc: createByocService({ db, clock, ids, activities }),
     apiKeys: createApiKeysService({ db, clock, ids, activities, keyCache }),
     activities: createActivitiesService({ db }),
+    users: createUsersService({ db, clock, ids }),
+    personalKeys: createPersonalKeysService({ db, clock, ids, keyCache }),
   };
 }
 

@@ -41,7 +41,13 @@ export interface OrganizationsTable {
 
 export interface ApiKeysTable {
   id: string;
-  organization_id: string;
+  /** Organization keys: the organization. Personal keys: null (see user_id). */
+  organization_id: string | null;
+  user_id: ColumnType<string | null, string | null | undefined, never>;
+  /** PostHog-style scopes of a personal key; empty for organization keys. */
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
+  /** Personal keys: the organizations the key may act in; null means all of the user's. */
+  organization_ids: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
   name: string;
   /** base64(sha256(keyId)): the key id is a credential half, so it is not stored in clear either. */
   key_id_hash: string;
@@ -79,9 +85,29 @@ export interface SettingsTable {
   created_at: Timestamp;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MembershipsTable {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  level: number;
+  joined_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
   activities: ActivitiesTable;
   settings: SettingsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
 }

@@ -2,25 +2,68 @@
  * Authorization rules, in one place. A resource outside the principal's reach is "not found"
  * (its existence is not revealed); a visible resource the principal may not change is "forbidden".
  */
+import type { Db } from '../db/database.js';
 import { forbidden, notFound } from './errors.js';
-import type { Principal } from './principal.js';
+import { membershipLevel } from './memberships/memberships.queries.js';
+import type { PersonalKeyPrincipal, Principal, Scope } from './principal.js';
 
 export type Access = 'read' | 'admin';
 
+/** PostHog membership levels. */
+export const LEVEL = { member: 1, admin: 8, owner: 15 } as const;
+
 /**
  * Throws unless the principal may act on the organization at the given level.
- * Keys: `developer` reads, `admin` reads and writes; a key with neither role (only
- * `query_endpoints`) has no use of the organization API.
+ * - Organization keys: `developer` reads, `admin` reads and writes; a key with neither role
+ *   (only `query_endpoints`) has no use of the organization API.
+ * - Personal keys: the user must be a member (else 404) of an organization the key is not
+ *   limited away from (else 404); reads need `organization:read`, writes `organization:write`
+ *   and membership level admin or owner. Costs one query; the other principals cost none.
  */
-export function requireOrganizationAccess(principal: Principal, organizationId: string, access: Access): void {
-  if (principal.kind === 'root') return;
-  if (principal.organizationId !== organizationId) throw notFound('Organization', organizationId);
-  const isAdmin = principal.roles.includes('admin');
-  if (access === 'admin' && !isAdmin) {
-    throw forbidden('This action requires an API key with the admin role.', 'admin_role_required');
+export async function requireOrganizationAccess(
+  db: Db,
+  principal: Principal,
+  organizationId: string,
+  access: Access,
+): Promise<void> {
+  switch (principal.kind) {
+    case 'root':
+      return;
+    case 'organization_key': {
+      if (principal.organizationId !== organizationId) throw notFound('Organization', organizationId);
+      const isAdmin = principal.roles.includes('admin');
+      if (access === 'admin' && !isAdmin) {
+        throw forbidden('This action requires an API key with the admin role.', 'admin_role_required');
+      }
+      if (!isAdmin && !principal.roles.includes('developer')) {
+        throw forbidden('This API key has no organization role (admin or developer).', 'organization_role_required');
+      }
+      return;
+    }
+    case 'personal_key': {
+      if (principal.organizationIds !== null && !principal.organizationIds.includes(organizationId)) {
+        throw notFound('Organization', organizationId);
+      }
+      const level = await membershipLevel(db, organizationId, principal.userId);
+      if (level === undefined) throw notFound('Organization', organizationId);
+      requireScope(principal, access === 'admin' ? 'organization:write' : 'organization:read');
+      if (access === 'admin' && level < LEVEL.admin) {
+        throw forbidden('Your organization access level is insufficient.', 'admin_level_required');
+      }
+      return;
+    }
   }
-  if (!isAdmin && !principal.roles.includes('developer')) {
-    throw forbidden('This API key has no organization role (admin or developer).', 'organization_role_required');
+}
+
+/** `*` grants everything; `x:write` grants `x:read`. */
+export function hasScope(scopes: readonly Scope[], needed: Scope): boolean {
+  if (scopes.includes('*') || scopes.includes(needed)) return true;
+  return needed.endsWith(':read') && scopes.includes(needed.replace(/:read$/, ':write') as Scope);
+}
+
+export function requireScope(principal: PersonalKeyPrincipal, needed: Scope): void {
+  if (!hasScope(principal.scopes, needed)) {
+    throw forbidden(`API key missing required scope '${needed}'`, 'missing_scope');
   }
 }
 
@@ -28,4 +71,11 @@ export function requireRoot(principal: Principal): void {
   if (principal.kind !== 'root') {
     throw forbidden('Only the operator (root key) may do this.', 'root_required');
   }
+}
+
+/** Root, or the user's own personal key; anyone else is told the user does not exist. */
+export function requireSelfOrRoot(principal: Principal, userId: string): void {
+  if (principal.kind === 'root') return;
+  if (principal.kind === 'personal_key' && principal.userId === userId) return;
+  throw notFound('User', userId);
 }

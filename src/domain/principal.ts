@@ -14,6 +14,16 @@ export interface Actor {
 
 export type KeyRole = 'admin' | 'developer' | 'query_endpoints';
 
+/** PostHog personal-key scopes; a `:write` scope implies its `:read`, `*` is everything. */
+export const SCOPES = [
+  'organization:read',
+  'organization:write',
+  'organization_member:read',
+  'organization_member:write',
+  '*',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
 export interface RootPrincipal {
   kind: 'root';
   actor: Actor;
@@ -28,4 +38,15 @@ export interface OrganizationKeyPrincipal {
   actor: Actor;
 }
 
-export type Principal = RootPrincipal | OrganizationKeyPrincipal;
+/** A user's personal key: acts with the user's membership in each organization, within its scopes. */
+export interface PersonalKeyPrincipal {
+  kind: 'personal_key';
+  keyId: string;
+  userId: string;
+  scopes: readonly Scope[];
+  /** The organizations the key is limited to; null: all of the user's. */
+  organizationIds: readonly string[] | null;
+  actor: Actor;
+}
+
+export type Principal = RootPrincipal | OrganizationKeyPrincipal | PersonalKeyPrincipal;

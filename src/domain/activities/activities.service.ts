@@ -20,7 +20,7 @@ export function createActivitiesService(deps: { db: Db }) {
 
   /** Keys reach only their own live organization; root also reads the trail of deleted ones. */
   async function requireReadable(principal: Principal, organizationId: string): Promise<void> {
-    requireOrganizationAccess(principal, organizationId, 'read');
+    await requireOrganizationAccess(db, principal, organizationId, 'read');
     if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: true }))) {
       throw notFound('Organization', organizationId);
     }

@@ -42,16 +42,16 @@ export async function deleteKey(db: Db, id: string): Promise<void> {
   await db.deleteFrom('api_keys').where('id', '=', id).execute();
 }
 
-/** The credential lookup: one indexed read, only keys of live organizations. */
+/** The credential lookup: one indexed read; organization keys only while their organization lives. */
 export async function findKeyForAuthentication(
   db: Db,
   by: { keyIdHash: string } | { secretHash: string },
 ): Promise<ApiKeyRow | undefined> {
   let query = db
     .selectFrom('api_keys as k')
-    .innerJoin('organizations as o', 'o.id', 'k.organization_id')
+    .leftJoin('organizations as o', 'o.id', 'k.organization_id')
     .selectAll('k')
-    .where('o.deleted_at', 'is', null);
+    .where((eb) => eb.or([eb('k.user_id', 'is not', null), eb('o.deleted_at', 'is', null)]));
   query = 'keyIdHash' in by ? query.where('k.key_id_hash', '=', by.keyIdHash) : query.where('k.secret_hash', '=', by.secretHash);
   return query.executeTakeFirst();
 }

@@ -53,20 +53,20 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<ApiKey>> {
-      requireOrganizationAccess(principal, organizationId, 'read');
+      await requireOrganizationAccess(db, principal, organizationId, 'read');
       if (principal.kind === 'root' && !(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
       return pageById(page, (afterId, limit) => listKeys(db, organizationId, afterId, limit), toApiKey);
     },
 
     async get(principal: Principal, organizationId: string, id: string): Promise<ApiKey> {
-      requireOrganizationAccess(principal, organizationId, 'read');
+      await requireOrganizationAccess(db, principal, organizationId, 'read');
       const row = await findKey(db, organizationId, id);
       if (!row) throw notFound('API key', id);
       return toApiKey(row);
     },
 
     async create(principal: Principal, organizationId: string, input: CreateKeyInput): Promise<CreateKeyResult> {
-      requireOrganizationAccess(principal, organizationId, 'admin');
+      await requireOrganizationAccess(db, principal, organizationId, 'admin');
       const name = requireNonBlankName(input.name);
       const expireAt = parseExpiry(input.expireAt) ?? null;
       const ipAccessList = (input.ipAccessList ?? []).map((entry) => ({ source: entry.source.trim(), description: entry.description ?? '' }));
@@ -116,7 +116,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
     },
 
     async update(principal: Principal, organizationId: string, id: string, patch: PatchKeyInput): Promise<ApiKey> {
-      requireOrganizationAccess(principal, organizationId, 'admin');
+      await requireOrganizationAccess(db, principal, organizationId, 'admin');
       const name = patch.name === undefined ? undefined : requireNonBlankName(patch.name);
       const expireAt = parseExpiry(patch.expireAt);
       const ipAccessList = patch.ipAccessList?.map((entry) => ({ source: entry.source.trim(), description: entry.description ?? '' }));
@@ -159,7 +159,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
 
     /** "Only a key not used to authenticate the active request can be deleted." */
     async delete(principal: Principal, organizationId: string, id: string): Promise<void> {
-      requireOrganizationAccess(principal, organizationId, 'admin');
+      await requireOrganizationAccess(db, principal, organizationId, 'admin');
       if (principal.kind === 'organization_key' && principal.keyId === id) {
         throw invalid('keyId', 'A key cannot delete itself: use another admin key.', 'cannot_delete_own_key');
       }

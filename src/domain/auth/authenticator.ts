@@ -6,7 +6,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import { findKeyForAuthentication, touchKey, type ApiKeyRow } from '../api-keys/api-keys.queries.js';
 import { unauthenticated } from '../errors.js';
-import type { Actor, KeyRole, Principal } from '../principal.js';
+import type { Actor, KeyRole, Principal, Scope } from '../principal.js';
 import { compileIpAccessList, ipAllowed } from './ip-access.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
 import { hashesEqual, sha256Base64 } from './secrets.js';
@@ -59,8 +59,12 @@ export function createAuthenticator(deps: { db: Db; clock: Clock; keyCache: KeyC
         key.usedAt = now; // shared with the cache entry: the next minute's requests skip the write
         await touchKey(db, key.id, now);
       }
+      if (key.userId !== null) {
+        const actor: Actor = { type: 'user', id: key.userId, details: `personal API key "${key.name}" (…${key.keySuffix})`, ...context };
+        return { kind: 'personal_key', keyId: key.id, userId: key.userId, scopes: key.scopes, organizationIds: key.organizationIds, actor };
+      }
       const actor: Actor = { type: 'api', id: key.id, details: `API key "${key.name}" (…${key.keySuffix})`, ...context };
-      return { kind: 'organization_key', keyId: key.id, organizationId: key.organizationId, roles: key.roles, actor };
+      return { kind: 'organization_key', keyId: key.id, organizationId: key.organizationId!, roles: key.roles, actor };
     },
   };
 }
@@ -71,6 +75,9 @@ function toCachedKey(row: ApiKeyRow): CachedKey {
   return {
     id: row.id,
     organizationId: row.organization_id,
+    userId: row.user_id,
+    scopes: row.scopes as Scope[],
+    organizationIds: row.organization_ids,
     name: row.name,
     keySuffix: row.key_suffix,
     secretHash: row.secret_hash,

@@ -5,14 +5,19 @@
  * within the TTL. Nothing depends on the cache for correctness beyond that bound.
  */
 import type { BlockList } from 'node:net';
-import type { KeyRole } from '../principal.js';
+import type { KeyRole, Scope } from '../principal.js';
 
 export const KEY_CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;
 
 export interface CachedKey {
   id: string;
-  organizationId: string;
+  /** Organization keys. */
+  organizationId: string | null;
+  /** Personal keys. */
+  userId: string | null;
+  scopes: Scope[];
+  organizationIds: string[] | null;
   name: string;
   keySuffix: string;
   secretHash: string;
@@ -53,6 +58,10 @@ export class KeyCache {
 
   invalidateKey(id: string): void {
     for (const [lookup, entry] of this.entries) if (entry.key.id === id) this.entries.delete(lookup);
+  }
+
+  invalidateUser(userId: string): void {
+    for (const [lookup, entry] of this.entries) if (entry.key.userId === userId) this.entries.delete(lookup);
   }
 
   invalidateOrganization(organizationId: string): void {

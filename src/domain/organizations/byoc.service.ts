@@ -30,7 +30,7 @@ export function createByocService(deps: Omit<OrganizationsDeps, 'config' | 'keyC
     organizationId: string,
     change: (current: ByocConfigRow[]) => { next: ByocConfigRow[]; result: T; activity: Parameters<ActivityRecorder['record']>[2][number] },
   ): Promise<T> {
-    requireOrganizationAccess(principal, organizationId, 'admin');
+    await requireOrganizationAccess(db, principal, organizationId, 'admin');
     return db.transaction().execute(async (trx) => {
       const organization = await findOrganization(trx, organizationId, { forUpdate: true });
       if (!organization) throw notFound('Organization', organizationId);

@@ -40,6 +40,27 @@ export async function listOrganizations(db: Db, afterId: string | undefined, lim
   return query.execute();
 }
 
+/** Live organizations the user is a member of (optionally only some), in id order, after the given id. */
+export async function listOrganizationsOfUser(
+  db: Db,
+  userId: string,
+  onlyIds: readonly string[] | null,
+  afterId: string | undefined,
+  limit: number,
+): Promise<OrganizationRow[]> {
+  let query = db
+    .selectFrom('organizations as o')
+    .innerJoin('memberships as m', 'm.organization_id', 'o.id')
+    .select(COLUMNS.map((column) => `o.${column}` as const))
+    .where('m.user_id', '=', userId)
+    .where('o.deleted_at', 'is', null)
+    .orderBy('o.id')
+    .limit(limit);
+  if (onlyIds !== null) query = query.where('o.id', 'in', onlyIds.length > 0 ? [...onlyIds] : ['00000000-0000-0000-0000-000000000000']);
+  if (afterId) query = query.where('o.id', '>', afterId);
+  return query.execute();
+}
+
 export async function hasLiveChildren(db: Db, id: string): Promise<boolean> {
   const row = await db
     .selectFrom('organizations')

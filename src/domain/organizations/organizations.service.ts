@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { PrivateEndpointRow } from '../../db/schema.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess, requireRoot } from '../access.js';
+import { requireOrganizationAccess, requireRoot, requireScope } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { conflict, invalid, notFound } from '../errors.js';
@@ -15,6 +15,7 @@ import {
   hasLiveChildren,
   insertOrganization,
   listOrganizations,
+  listOrganizationsOfUser,
   updateOrganization,
   updateOrganizationAudited,
   type OrganizationRow,
@@ -41,18 +42,23 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
   const { db, clock, ids, activities } = deps;
 
   return {
-    /** Root sees every live organization (paged); a key sees the one it belongs to. */
+    /** Root sees every live organization; an organization key its own; a personal key its user's (paged). */
     async list(principal: Principal, page: PageRequest): Promise<Page<Organization>> {
-      if (principal.kind !== 'root') {
-        requireOrganizationAccess(principal, principal.organizationId, 'read');
+      if (principal.kind === 'organization_key') {
+        await requireOrganizationAccess(db, principal, principal.organizationId, 'read');
         const row = await findOrganization(db, principal.organizationId);
         return { items: row ? [toOrganization(row)] : [], nextCursor: undefined };
+      }
+      if (principal.kind === 'personal_key') {
+        requireScope(principal, 'organization:read');
+        const { userId, organizationIds } = principal;
+        return pageById(page, (afterId, limit) => listOrganizationsOfUser(db, userId, organizationIds, afterId, limit), toOrganization);
       }
       return pageById(page, (afterId, limit) => listOrganizations(db, afterId, limit), toOrganization);
     },
 
     async get(principal: Principal, id: string): Promise<Organization> {
-      requireOrganizationAccess(principal, id, 'read');
+      await requireOrganizationAccess(db, principal, id, 'read');
       const row = await findOrganization(db, id);
       if (!row) throw notFound('Organization', id);
       return toOrganization(row);
@@ -83,7 +89,7 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
     },
 
     async update(principal: Principal, id: string, patch: PatchOrganizationInput): Promise<Organization> {
-      requireOrganizationAccess(principal, id, 'admin');
+      await requireOrganizationAccess(db, principal, id, 'admin');
       const name = patch.name === undefined ? undefined : requireNonBlankName(patch.name);
       const write = (trx: Db, privateEndpoints?: PrivateEndpointRow[]) =>
         updateOrganizationAudited(trx, {
@@ -112,7 +118,7 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
 
     /** Soft delete: the row and its activity trail stay (root can still read the trail). */
     async delete(principal: Principal, id: string): Promise<void> {
-      requireOrganizationAccess(principal, id, 'admin');
+      await requireOrganizationAccess(db, principal, id, 'admin');
       await db.transaction().execute(async (trx) => {
         const current = await findOrganization(trx, id, { forUpdate: true });
         if (!current) throw notFound('Organization', id);
@@ -130,7 +136,7 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
 
     /** The endpoint service a customer's VPC endpoint connects to, from the operator's configuration. */
     async privateEndpointConfig(principal: Principal, id: string, provider: CloudProvider, region: Region) {
-      requireOrganizationAccess(principal, id, 'read');
+      await requireOrganizationAccess(db, principal, id, 'read');
       if (!(await findOrganization(db, id))) throw notFound('Organization', id);
       const endpointServiceId = deps.config.privateEndpointServices[`${provider}:${region}`];
       if (endpointServiceId === undefined) {

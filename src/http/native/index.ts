@@ -15,6 +15,7 @@ import { activityRoutes } from './activities.routes.js';
 import { byocRoutes } from './byoc.routes.js';
 import { keyRoutes } from './keys.routes.js';
 import { organizationRoutes } from './organizations.routes.js';
+import { userRoutes } from './users.routes.js';
 
 export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', async (request) => {
@@ -32,6 +33,7 @@ export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = 
   await app.register(byocRoutes, { services });
   await app.register(keyRoutes, { services });
   await app.register(activityRoutes, { services });
+  await app.register(userRoutes, { services });
 };
 
 export function sendNativeError(error: unknown, request: FastifyRequest, reply: FastifyReply) {

@@ -12,3 +12,6 @@ export const ByocParams = Type.Object({
   organizationId: uuid('ID of the organization.'),
   byocInfrastructureId: uuid('ID of the BYOC infrastructure.'),
 });
+
+export const UserParams = Type.Object({ userId: uuid('ID of the user.') });
+export const UserKeyParams = Type.Object({ userId: uuid('ID of the user.'), keyId: uuid('ID of the key.') });
