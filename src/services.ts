@@ -12,6 +12,8 @@ import { createByocService } from './domain/organizations/byoc.service.js';
 import { createOrganizationsService } from './domain/organizations/organizations.service.js';
 import { createPersonalKeysService } from './domain/api-keys/personal-keys.service.js';
 import { createUsersService } from './domain/users/users.service.js';
+import { createInvitationsService } from './domain/memberships/invitations.service.js';
+import { createMembershipsService } from './domain/memberships/memberships.service.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -35,6 +37,8 @@ export function createServices(deps: ServiceDeps) {
     activities: createActivitiesService({ db }),
     users: createUsersService({ db, clock, ids }),
     personalKeys: createPersonalKeysService({ db, clock, ids, keyCache }),
+    memberships: createMembershipsService({ db, clock, activities }),
+    invitations: createInvitationsService({ db, clock, ids, activities }),
   };
 }
 

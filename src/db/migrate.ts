@@ -6,10 +6,12 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import * as foundation from './migrations/0001-foundation.js';
 import * as people from './migrations/0002-people.js';
+import * as invitations from './migrations/0003-invitations.js';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-people': people,
+  '0003-invitations': invitations,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

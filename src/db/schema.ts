@@ -103,6 +103,17 @@ export interface MembershipsTable {
   updated_at: Timestamp;
 }
 
+export interface InvitationsTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  level: number;
+  created_at: Timestamp;
+  expire_at: Timestamp;
+  accepted_at: NullableTimestamp;
+  accepted_by: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -110,4 +121,5 @@ export interface Database {
   settings: SettingsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  invitations: InvitationsTable;
 }

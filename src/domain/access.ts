@@ -11,9 +11,15 @@ export type Access = 'read' | 'admin';
 
 /** PostHog membership levels. */
 export const LEVEL = { member: 1, admin: 8, owner: 15 } as const;
+/** The operator stands above every level. */
+export const ROOT_LEVEL = 100;
+
+/** What a personal key's scope must cover: organization settings, or its members and invitations. */
+export type ScopeObject = 'organization' | 'organization_member';
 
 /**
- * Throws unless the principal may act on the organization at the given level.
+ * Throws unless the principal may act on the organization at the given level; returns the
+ * principal's level there (root above all, an admin key as admin, a developer key as member).
  * - Organization keys: `developer` reads, `admin` reads and writes; a key with neither role
  *   (only `query_endpoints`) has no use of the organization API.
  * - Personal keys: the user must be a member (else 404) of an organization the key is not
@@ -25,10 +31,11 @@ export async function requireOrganizationAccess(
   principal: Principal,
   organizationId: string,
   access: Access,
-): Promise<void> {
+  object: ScopeObject = 'organization',
+): Promise<number> {
   switch (principal.kind) {
     case 'root':
-      return;
+      return ROOT_LEVEL;
     case 'organization_key': {
       if (principal.organizationId !== organizationId) throw notFound('Organization', organizationId);
       const isAdmin = principal.roles.includes('admin');
@@ -38,7 +45,7 @@ export async function requireOrganizationAccess(
       if (!isAdmin && !principal.roles.includes('developer')) {
         throw forbidden('This API key has no organization role (admin or developer).', 'organization_role_required');
       }
-      return;
+      return isAdmin ? LEVEL.admin : LEVEL.member;
     }
     case 'personal_key': {
       if (principal.organizationIds !== null && !principal.organizationIds.includes(organizationId)) {
@@ -46,11 +53,11 @@ export async function requireOrganizationAccess(
       }
       const level = await membershipLevel(db, organizationId, principal.userId);
       if (level === undefined) throw notFound('Organization', organizationId);
-      requireScope(principal, access === 'admin' ? 'organization:write' : 'organization:read');
+      requireScope(principal, `${object}:${access === 'admin' ? 'write' : 'read'}`);
       if (access === 'admin' && level < LEVEL.admin) {
         throw forbidden('Your organization access level is insufficient.', 'admin_level_required');
       }
-      return;
+      return level;
     }
   }
 }
@@ -65,6 +72,11 @@ export function requireScope(principal: PersonalKeyPrincipal, needed: Scope): vo
   if (!hasScope(principal.scopes, needed)) {
     throw forbidden(`API key missing required scope '${needed}'`, 'missing_scope');
   }
+}
+
+/** For changes a member may make without being an admin (leaving): a personal key needs the write scope. */
+export function requireWriteScope(principal: Principal, object: ScopeObject): void {
+  if (principal.kind === 'personal_key') requireScope(principal, `${object}:write`);
 }
 
 export function requireRoot(principal: Principal): void {

@@ -9,6 +9,12 @@ export const ACTIVITY_TYPES = [
   'key_create',
   'key_delete',
   'openapi_key_update',
+  'organization_invite_create',
+  'organization_invite_delete',
+  'organization_member_join',
+  'organization_member_leave',
+  'organization_member_delete',
+  'organization_member_update_role',
   // Orgbase names (ClickHouse records none for BYOC infrastructure changes):
   'byoc_infrastructure_create',
   'byoc_infrastructure_update',
@@ -18,6 +24,13 @@ export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
 /** Activities whose target is an API key: ClickHouse reports the target as `targetKeyId`. */
 export const KEY_ACTIVITY_TYPES: readonly string[] = ['key_create', 'key_delete', 'openapi_key_update'];
+/** Activities whose target is a user: reported as `targetActorIds`. */
+export const MEMBER_ACTIVITY_TYPES: readonly string[] = [
+  'organization_member_join',
+  'organization_member_leave',
+  'organization_member_delete',
+  'organization_member_update_role',
+];
 
 export const KEY_UPDATE_TYPES = [
   'created',
@@ -46,6 +59,9 @@ export const ActivitySchema = Type.Object(
     organizationId: Type.String({ description: 'Scope of the activity: organization ID this activity is related to.' }),
     userAgent: Type.Optional(Type.String({ description: 'User agent of the request that caused the activity.' })),
     targetKeyId: Type.Optional(Type.String({ description: 'For key activities: the ID of the key acted on.' })),
+    targetActorIds: Type.Optional(
+      Type.Array(Type.String(), { description: 'For member activities: the users acted on.' }),
+    ),
     targetResourceIds: Type.Optional(
       Type.Array(Type.String(), { description: 'For activities on other resources (e.g. BYOC infrastructure): the IDs acted on.' }),
     ),

@@ -6,7 +6,7 @@ import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../
 import type { Principal } from '../principal.js';
 import { organizationExists } from '../organizations/organizations.queries.js';
 import { findActivity, listActivities, type ActivityRow } from './activities.queries.js';
-import { KEY_ACTIVITY_TYPES, type Activity } from './activities.schemas.js';
+import { KEY_ACTIVITY_TYPES, MEMBER_ACTIVITY_TYPES, type Activity } from './activities.schemas.js';
 
 export interface ActivityQuery extends PageRequest {
   /** ISO-8601, inclusive. */
@@ -73,6 +73,7 @@ export function toActivity(row: ActivityRow): Activity {
   if (row.user_agent !== null) activity.userAgent = row.user_agent;
   if (row.target_id !== null) {
     if (KEY_ACTIVITY_TYPES.includes(row.type)) activity.targetKeyId = row.target_id;
+    else if (MEMBER_ACTIVITY_TYPES.includes(row.type)) activity.targetActorIds = [row.target_id];
     else activity.targetResourceIds = [row.target_id];
   }
   if (row.key_update_type !== null) activity.keyUpdateType = row.key_update_type;

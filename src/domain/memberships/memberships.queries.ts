@@ -1,5 +1,6 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { MembershipsTable } from '../../db/schema.js';
 
 const LEVEL_OF = 'select level from memberships where organization_id = $1 and user_id = $2';
 
@@ -8,3 +9,71 @@ export async function membershipLevel(db: Db, organizationId: string, userId: st
   const result = await db.executeQuery<{ level: number }>(CompiledQuery.raw(LEVEL_OF, [organizationId, userId]));
   return result.rows[0]?.level;
 }
+
+export interface MemberRow {
+  user_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  level: number;
+  joined_at: Date;
+}
+
+function members(db: Db, organizationId: string) {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.user_id', 'u.email', 'u.first_name', 'u.last_name', 'm.level', 'm.joined_at'])
+    .where('m.organization_id', '=', organizationId);
+}
+
+/** Oldest first, keyset on (joined_at, user_id), served by memberships_org_joined_idx. */
+export async function listMembers(
+  db: Db,
+  organizationId: string,
+  after: { joinedAt: Date; userId: string } | undefined,
+  limit: number,
+): Promise<MemberRow[]> {
+  let query = members(db, organizationId).orderBy('m.joined_at').orderBy('m.user_id').limit(limit);
+  if (after) query = query.where(sql<boolean>`(m.joined_at, m.user_id) > (${after.joinedAt}, ${after.userId}::uuid)`);
+  return query.execute();
+}
+
+export async function findMember(db: Db, organizationId: string, userId: string): Promise<MemberRow | undefined> {
+  return members(db, organizationId).where('m.user_id', '=', userId).executeTakeFirst();
+}
+
+export async function countOwners(db: Db, organizationId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select(sql<number>`count(*)::int`.as('count'))
+    .where('organization_id', '=', organizationId)
+    .where('level', '=', 15)
+    .executeTakeFirstOrThrow();
+  return row.count;
+}
+
+/** Inserts unless the user is already a member; returns whether a row was added. */
+export async function insertMembership(db: Db, row: Insertable<MembershipsTable>): Promise<boolean> {
+  const result = await db
+    .insertInto('memberships')
+    .values(row)
+    .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function updateMembershipLevel(db: Db, organizationId: string, userId: string, level: number, now: Date): Promise<void> {
+  await db
+    .updateTable('memberships')
+    .set({ level, updated_at: now })
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+export async function deleteMembership(db: Db, organizationId: string, userId: string): Promise<void> {
+  await db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
+}
+
+export type MembershipRow = Selectable<MembershipsTable>;

@@ -15,6 +15,7 @@ import { activityRoutes } from './activities.routes.js';
 import { byocRoutes } from './byoc.routes.js';
 import { keyRoutes } from './keys.routes.js';
 import { organizationRoutes } from './organizations.routes.js';
+import { memberRoutes } from './members.routes.js';
 import { userRoutes } from './users.routes.js';
 
 export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -34,6 +35,7 @@ export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = 
   await app.register(keyRoutes, { services });
   await app.register(activityRoutes, { services });
   await app.register(userRoutes, { services });
+  await app.register(memberRoutes, { services });
 };
 
 export function sendNativeError(error: unknown, request: FastifyRequest, reply: FastifyReply) {

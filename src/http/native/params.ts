@@ -15,3 +15,9 @@ export const ByocParams = Type.Object({
 
 export const UserParams = Type.Object({ userId: uuid('ID of the user.') });
 export const UserKeyParams = Type.Object({ userId: uuid('ID of the user.'), keyId: uuid('ID of the key.') });
+export const MemberParams = Type.Object({ organizationId: uuid('ID of the organization.'), userId: uuid('ID of the user.') });
+export const InvitationParams = Type.Object({
+  organizationId: uuid('ID of the organization.'),
+  invitationId: uuid('ID of the invitation.'),
+});
+export const AcceptParams = Type.Object({ invitationId: uuid('ID of the invitation.') });

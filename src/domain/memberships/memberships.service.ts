@@ -1,0 +1,141 @@
+/**
+ * Members of an organization and the rules for changing them (PostHog's, with their messages):
+ * nobody changes their own level, nobody raises anyone above their own level, only admins edit
+ * others, and an organization that has an owner always keeps one. Membership changes lock the
+ * organization row, so the owner count cannot change under a concurrent request.
+ */
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/database.js';
+import { LEVEL, requireOrganizationAccess, requireWriteScope } from '../access.js';
+import type { ActivityRecorder } from '../activities/activity-recorder.js';
+import { conflict, forbidden, invalid, notFound } from '../errors.js';
+import { findOrganization } from '../organizations/organizations.queries.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
+import type { Principal } from '../principal.js';
+import {
+  countOwners,
+  deleteMembership,
+  findMember,
+  listMembers,
+  updateMembershipLevel,
+  type MemberRow,
+} from './memberships.queries.js';
+import { levelOfRole, roleOfLevel, type Member, type PatchMemberInput } from './memberships.schemas.js';
+
+const isSelf = (principal: Principal, userId: string) => principal.kind === 'personal_key' && principal.userId === userId;
+
+export function createMembershipsService(deps: { db: Db; clock: Clock; activities: ActivityRecorder }) {
+  const { db, clock, activities } = deps;
+
+  /** Runs a membership change with the organization row locked; 404 when it or the member is gone. */
+  async function change<T>(organizationId: string, userId: string, work: (trx: Db, target: MemberRow) => Promise<T>): Promise<T> {
+    return db.transaction().execute(async (trx) => {
+      if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
+      const target = await findMember(trx, organizationId, userId);
+      if (!target) throw notFound('Member', userId);
+      return work(trx, target);
+    });
+  }
+
+  async function requireOwnerRemains(trx: Db, organizationId: string, target: MemberRow, newLevel: number | null) {
+    if (target.level === LEVEL.owner && (newLevel === null || newLevel < LEVEL.owner) && (await countOwners(trx, organizationId)) <= 1) {
+      throw conflict('An organization must keep at least one owner: make someone else owner first.', 'last_owner');
+    }
+  }
+
+  return {
+    async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<Member>> {
+      await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      if (principal.kind === 'root' && !(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
+      const limit = pageSize(page);
+      const after = page.cursor ? decodeCursor(page.cursor, ['timestamp', 'uuid']) : undefined;
+      const rows = await listMembers(db, organizationId, after && { joinedAt: after[0], userId: after[1] }, limit + 1);
+      const result = toPage(rows, limit, (row) => [row.joined_at.toISOString(), row.user_id]);
+      return { items: result.items.map(toMember), nextCursor: result.nextCursor };
+    },
+
+    async get(principal: Principal, organizationId: string, userId: string): Promise<Member> {
+      await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      const row = await findMember(db, organizationId, userId);
+      if (!row) throw notFound('Member', userId);
+      return toMember(row);
+    },
+
+    async update(principal: Principal, organizationId: string, userId: string, patch: PatchMemberInput): Promise<Member> {
+      const requester = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      requireWriteScope(principal, 'organization_member');
+      const level = newLevel(patch);
+      if (isSelf(principal, userId)) throw forbidden("You can't change your own access level.", 'own_level');
+      if (level === LEVEL.owner && requester < LEVEL.owner) {
+        throw forbidden("You can only make another member owner if you're this organization's owner.", 'owner_required');
+      }
+      if (level > requester) {
+        throw forbidden('You can only change access level of others to lower or equal to your current one.', 'level_too_high');
+      }
+      if (requester < LEVEL.admin) throw forbidden('You can only edit others if you are an admin.', 'admin_level_required');
+      return change(organizationId, userId, async (trx, target) => {
+        if (target.level > requester) {
+          throw forbidden('You can only edit others with level lower or equal to you.', 'target_level_too_high');
+        }
+        if (target.level === level) return toMember(target);
+        await requireOwnerRemains(trx, organizationId, target, level);
+        await updateMembershipLevel(trx, organizationId, userId, level, clock.now());
+        await activities.record(trx, principal.actor, [
+          {
+            type: 'organization_member_update_role',
+            organizationId,
+            targetId: userId,
+            changes: { level: { old: target.level, new: level }, role: { old: roleOfLevel(target.level), new: roleOfLevel(level) } },
+          },
+        ]);
+        return toMember({ ...target, level });
+      });
+    },
+
+    /** Removes a member; a member may remove themself (leave), admins may remove those at or below them. */
+    async remove(principal: Principal, organizationId: string, userId: string): Promise<void> {
+      const requester = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      requireWriteScope(principal, 'organization_member');
+      const leaving = isSelf(principal, userId);
+      if (!leaving && requester < LEVEL.admin) throw forbidden('You can only remove others if you are an admin.', 'admin_level_required');
+      await change(organizationId, userId, async (trx, target) => {
+        if (!leaving && target.level > requester) {
+          throw forbidden('You can only remove others with level lower or equal to you.', 'target_level_too_high');
+        }
+        await requireOwnerRemains(trx, organizationId, target, null);
+        await deleteMembership(trx, organizationId, userId);
+        await activities.record(trx, principal.actor, [
+          {
+            type: leaving ? 'organization_member_leave' : 'organization_member_delete',
+            organizationId,
+            targetId: userId,
+            changes: { level: { old: target.level, new: null } },
+          },
+        ]);
+      });
+    },
+  };
+}
+
+export type MembershipsService = ReturnType<typeof createMembershipsService>;
+
+function newLevel(patch: PatchMemberInput): number {
+  if (patch.level !== undefined && patch.role !== undefined && roleOfLevel(patch.level) !== patch.role) {
+    throw invalid('role', `role ${patch.role} does not match level ${patch.level}: give one of them`);
+  }
+  if (patch.level !== undefined) return patch.level;
+  if (patch.role !== undefined) return levelOfRole(patch.role);
+  throw invalid('role', 'role (admin or developer) or level (1, 8 or 15) is required');
+}
+
+export function toMember(row: MemberRow): Member {
+  const name = `${row.first_name} ${row.last_name}`.trim();
+  return {
+    userId: row.user_id,
+    name: name === '' ? row.email : name,
+    email: row.email,
+    role: roleOfLevel(row.level),
+    level: row.level,
+    joinedAt: row.joined_at.toISOString(),
+  };
+}
