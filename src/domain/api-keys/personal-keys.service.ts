@@ -6,13 +6,13 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import type { Ids } from '../../ids.js';
-import { requireSelfOrRoot } from '../access.js';
+import { hasScope, requireSelfOrRoot } from '../access.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { generateKey, sha256Base64 } from '../auth/secrets.js';
-import { invalid, notFound } from '../errors.js';
+import { forbidden, invalid, notFound } from '../errors.js';
 import { requireNonBlankName } from '../names.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
-import { SCOPES, type Principal } from '../principal.js';
+import { SCOPES, type PersonalKeyPrincipal, type Principal } from '../principal.js';
 import { parseTimestamp } from '../timestamps.js';
 import { findUser } from '../users/users.queries.js';
 import type { CreatePersonalKeyInput, CreatePersonalKeyResult, PersonalKey } from '../users/users.schemas.js';
@@ -34,6 +34,7 @@ export function createPersonalKeysService(deps: { db: Db; clock: Clock; ids: Ids
 
     async create(principal: Principal, userId: string, input: CreatePersonalKeyInput): Promise<CreatePersonalKeyResult> {
       requireSelfOrRoot(principal, userId);
+      if (principal.kind === 'personal_key') requireNoEscalation(principal, input);
       const name = requireNonBlankName(input.name);
       let expireAt: Date | null = null;
       if (input.expireAt !== undefined && input.expireAt !== null) {
@@ -91,6 +92,18 @@ export function createPersonalKeysService(deps: { db: Db; clock: Clock; ids: Ids
 }
 
 export type PersonalKeysService = ReturnType<typeof createPersonalKeysService>;
+
+/** A personal key may create keys for its user, but never one that can do more than itself. */
+function requireNoEscalation(creator: PersonalKeyPrincipal, input: CreatePersonalKeyInput): void {
+  const broader = input.scopes.find((scope) => !hasScope(creator.scopes, scope));
+  if (broader !== undefined) {
+    throw forbidden(`A key cannot create a key with a scope it lacks ('${broader}').`, 'scope_escalation');
+  }
+  const limit = creator.organizationIds;
+  if (limit !== null && (input.organizationIds === undefined || input.organizationIds.some((id) => !limit.includes(id)))) {
+    throw forbidden('A key limited to some organizations can only create keys limited to (some of) the same ones.', 'scope_escalation');
+  }
+}
 
 export function toPersonalKey(row: ApiKeyRow): PersonalKey {
   return {

@@ -2,9 +2,13 @@ import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { MembershipsTable } from '../../db/schema.js';
 
-const LEVEL_OF = 'select level from memberships where organization_id = $1 and user_id = $2';
+// Membership in a deleted organization grants nothing: the join keeps its keys, trail and
+// settings out of reach of members' personal keys, as they are of its organization keys.
+const LEVEL_OF =
+  'select m.level from memberships m join organizations o on o.id = m.organization_id ' +
+  'where m.organization_id = $1 and m.user_id = $2 and o.deleted_at is null';
 
-/** The user's level in the organization, or undefined when not a member. One indexed read. */
+/** The user's level in the live organization, or undefined when not a member. One indexed read. */
 export async function membershipLevel(db: Db, organizationId: string, userId: string): Promise<number | undefined> {
   const result = await db.executeQuery<{ level: number }>(CompiledQuery.raw(LEVEL_OF, [organizationId, userId]));
   return result.rows[0]?.level;

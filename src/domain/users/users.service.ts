@@ -18,7 +18,7 @@ export function createUsersService(deps: { db: Db; clock: Clock; ids: Ids }) {
       try {
         const row = await insertUser(db, {
           id: ids.uuid(),
-          email: input.email.trim().toLowerCase(),
+          email: input.email.toLowerCase(), // the schema admits no surrounding whitespace
           first_name: input.firstName?.trim() ?? '',
           last_name: input.lastName?.trim() ?? '',
           created_at: now,
