@@ -33,16 +33,22 @@ async function createPersonalKey(server: TestServer, userId: string, body: Recor
 }
 
 /**
- * Makes the user a member of the organization at a PostHog level (1 member, 8 admin, 15 owner).
- * Memberships are only created by invitations, which are not built yet: this inserts the row
- * directly. Replace it with the invitation flow once that exists.
+ * Makes the user a member of the organization at a PostHog level (1 member, 8 admin, 15 owner),
+ * the way users join: root invites the address, the user accepts with a personal key of theirs.
  */
 async function addMember(server: TestServer, organizationId: string, userId: string, level: 1 | 8 | 15): Promise<void> {
-  const now = new Date();
-  await server.database.db
-    .insertInto('memberships')
-    .values({ id: randomUUID(), organization_id: organizationId, user_id: userId, level, joined_at: now, updated_at: now })
-    .execute();
+  const user = await server.request({ method: 'GET', url: `/v1/users/${userId}`, auth: 'root' });
+  const invitation = await server.request({
+    method: 'POST',
+    url: `/v1/organizations/${organizationId}/invitations`,
+    auth: 'root',
+    body: { email: user.body.result.email, level },
+  });
+  assert.equal(invitation.status, 200, JSON.stringify(invitation.body));
+  const joiner = await createPersonalKey(server, userId, { name: 'joiner', scopes: ['organization_member:write'] });
+  const accepted = await server.request({ method: 'POST', url: `/v1/invitations/${invitation.body.result.id}/accept`, auth: joiner.bearer });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  await server.request({ method: 'DELETE', url: keysUrl(userId, joiner.id), auth: 'root' });
 }
 
 function assertBadRequest(response: ApiResponse, field: string, context: unknown, code?: string): void {
@@ -334,7 +340,9 @@ onEachDatabase('personal keys', (server) => {
     assert.equal(trail.status, 200);
     const byUser = trail.body.result.filter((activity: any) => activity.actorType === 'user');
     assert.deepEqual(byUser.map((activity: any) => activity.actorId), byUser.map(() => user.id));
-    assert.deepEqual(byUser.map((a: any) => a.type).sort(), ['key_create', 'key_delete', 'openapi_key_update', 'organization_update_name']);
+    assert.deepEqual(byUser.map((a: any) => a.type).sort(), [
+      'key_create', 'key_delete', 'openapi_key_update', 'organization_member_join', 'organization_update_name',
+    ]);
   });
 
   it('a key limited to organization A gets 404 on organization B, although its user is B\u2019s owner', async () => {
@@ -401,7 +409,8 @@ onEachDatabase('personal keys', (server) => {
     // Nothing was changed through them.
     const trail = await activitiesOf(server(), organization.id);
     assert.equal(trail[0].type, 'delete_organization');
-    assert.equal(trail.filter((activity) => activity.actorType === 'user').length, 0);
+    // The user's only activity is having joined: nothing after the deletion was recorded.
+    assert.deepEqual(trail.filter((activity) => activity.actorType === 'user').map((activity) => activity.type), ['organization_member_join']);
   });
 
   it('a personal key cannot mint a key that can do more than itself (scopes, organization limit)', async () => {
