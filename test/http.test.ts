@@ -38,7 +38,7 @@ onEachDatabase('http', (server) => {
       ['GET', '/'],
       ['POST', '/v2/organizations'],
       ['PUT', '/v1/organizations'],
-      ['GET', `/v1/organizations/${org}/members`],
+      ['GET', `/v1/organizations/${org}/billing`],
       ['DELETE', `/v1/organizations/${org}/activities`],
       ['GET', '/v1/organizations/x/y/z?limit=1'],
     ] as const) {
