@@ -14,6 +14,7 @@ import { createPersonalKeysService } from './domain/api-keys/personal-keys.servi
 import { createUsersService } from './domain/users/users.service.js';
 import { createInvitationsService } from './domain/memberships/invitations.service.js';
 import { createMembershipsService } from './domain/memberships/memberships.service.js';
+import { createRolesService } from './domain/roles/roles.service.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -39,6 +40,7 @@ export function createServices(deps: ServiceDeps) {
     personalKeys: createPersonalKeysService({ db, clock, ids, keyCache }),
     memberships: createMembershipsService({ db, clock, activities }),
     invitations: createInvitationsService({ db, clock, ids, activities }),
+    roles: createRolesService({ db, clock, ids, activities }),
   };
 }
 

@@ -1,29 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { assertEnvelope, assertErrorEnvelope } from './contracts/clickhouse.js';
-import { activitiesOf, createOrganization, createTenant } from './helpers/fixtures.js';
-import { onEachDatabase, type Auth, type TestServer } from './helpers/server.js';
-
-let counter = 0;
-
-/** A user with a personal key holding the given scopes. */
-async function createUser(server: TestServer, scopes: string[] = ['*']) {
-  const email = `user${++counter}-${Date.now()}@example.com`;
-  const user = await server.request({ method: 'POST', url: '/v1/users', auth: 'root', body: { email, firstName: 'Ada', lastName: `L${counter}` } });
-  assert.equal(user.status, 200, JSON.stringify(user.body));
-  const key = await server.request({ method: 'POST', url: `/v1/users/${user.body.result.id}/keys`, auth: 'root', body: { name: 'k', scopes } });
-  assert.equal(key.status, 200, JSON.stringify(key.body));
-  return { id: user.body.result.id as string, email, auth: { bearer: key.body.result.keySecret } as Auth };
-}
-
-/** Invites the user at a level (as root unless `by` is given) and accepts with their key. */
-async function join(server: TestServer, organizationId: string, user: { email: string; auth: Auth }, level: number, by: Auth = 'root') {
-  const invitation = await server.request({ method: 'POST', url: `/v1/organizations/${organizationId}/invitations`, auth: by, body: { email: user.email.toUpperCase(), level } });
-  assert.equal(invitation.status, 200, JSON.stringify(invitation.body));
-  const accepted = await server.request({ method: 'POST', url: `/v1/invitations/${invitation.body.result.id}/accept`, auth: user.auth });
-  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
-  return accepted.body.result;
-}
+import { activitiesOf, createOrganization, createTenant, createUserWithKey as createUser, joinOrganization as join } from './helpers/fixtures.js';
+import { onEachDatabase, type Auth } from './helpers/server.js';
 
 onEachDatabase('members and invitations', (server) => {
   it('invite → accept makes a member; the invitation is used once; activities are recorded', async () => {

@@ -114,6 +114,25 @@ export interface InvitationsTable {
   accepted_by: string | null;
 }
 
+export interface RolesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  permissions: string[];
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RoleMembershipsTable {
+  id: string;
+  role_id: string;
+  organization_id: string;
+  user_id: string;
+  joined_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -122,4 +141,6 @@ export interface Database {
   users: UsersTable;
   memberships: MembershipsTable;
   invitations: InvitationsTable;
+  roles: RolesTable;
+  role_memberships: RoleMembershipsTable;
 }

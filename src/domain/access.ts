@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/database.js';
 import { forbidden, notFound } from './errors.js';
-import { membershipLevel } from './memberships/memberships.queries.js';
+import { memberAccess } from './memberships/memberships.queries.js';
 import type { PersonalKeyPrincipal, Principal, Scope } from './principal.js';
 
 export type Access = 'read' | 'admin';
@@ -17,14 +17,25 @@ export const ROOT_LEVEL = 100;
 /** What a personal key's scope must cover: organization settings, or its members and invitations. */
 export type ScopeObject = 'organization' | 'organization_member';
 
+/** What the principal holds in an organization: a level, and permissions from custom roles. */
+export interface Grant {
+  level: number;
+  permissions: readonly string[];
+}
+
+/** Admins act as admins; so does a member whose roles grant `<object>:write`. */
+export const actsAsAdmin = (grant: Grant, object: ScopeObject): boolean =>
+  grant.level >= LEVEL.admin || grant.permissions.includes(`${object}:write`);
+
 /**
- * Throws unless the principal may act on the organization at the given level; returns the
- * principal's level there (root above all, an admin key as admin, a developer key as member).
+ * Throws unless the principal may act on the organization at the given level; returns what the
+ * principal holds there (root above all, an admin key as admin, a developer key as member).
  * - Organization keys: `developer` reads, `admin` reads and writes; a key with neither role
  *   (only `query_endpoints`) has no use of the organization API.
  * - Personal keys: the user must be a member (else 404) of an organization the key is not
- *   limited away from (else 404); reads need `organization:read`, writes `organization:write`
- *   and membership level admin or owner. Costs one query; the other principals cost none.
+ *   limited away from (else 404); reads need the `<object>:read` scope, writes `<object>:write`
+ *   and either level admin/owner or a role granting `<object>:write`. Costs one query (level
+ *   and role permissions together); the other principals cost none.
  */
 export async function requireOrganizationAccess(
   db: Db,
@@ -32,10 +43,10 @@ export async function requireOrganizationAccess(
   organizationId: string,
   access: Access,
   object: ScopeObject = 'organization',
-): Promise<number> {
+): Promise<Grant> {
   switch (principal.kind) {
     case 'root':
-      return ROOT_LEVEL;
+      return { level: ROOT_LEVEL, permissions: [] };
     case 'organization_key': {
       if (principal.organizationId !== organizationId) throw notFound('Organization', organizationId);
       const isAdmin = principal.roles.includes('admin');
@@ -45,19 +56,19 @@ export async function requireOrganizationAccess(
       if (!isAdmin && !principal.roles.includes('developer')) {
         throw forbidden('This API key has no organization role (admin or developer).', 'organization_role_required');
       }
-      return isAdmin ? LEVEL.admin : LEVEL.member;
+      return { level: isAdmin ? LEVEL.admin : LEVEL.member, permissions: [] };
     }
     case 'personal_key': {
       if (principal.organizationIds !== null && !principal.organizationIds.includes(organizationId)) {
         throw notFound('Organization', organizationId);
       }
-      const level = await membershipLevel(db, organizationId, principal.userId);
-      if (level === undefined) throw notFound('Organization', organizationId);
+      const grant = await memberAccess(db, organizationId, principal.userId);
+      if (grant === undefined) throw notFound('Organization', organizationId);
       requireScope(principal, `${object}:${access === 'admin' ? 'write' : 'read'}`);
-      if (access === 'admin' && level < LEVEL.admin) {
+      if (access === 'admin' && !actsAsAdmin(grant, object)) {
         throw forbidden('Your organization access level is insufficient.', 'admin_level_required');
       }
-      return level;
+      return grant;
     }
   }
 }

@@ -1,6 +1,6 @@
 /** Data made through the public API, as a client would make it. */
 import assert from 'node:assert/strict';
-import type { TestServer } from './server.js';
+import type { Auth, TestServer } from './server.js';
 
 export interface OrganizationFixture {
   id: string;
@@ -63,4 +63,35 @@ export async function activitiesOf(server: TestServer, organizationId: string): 
     cursor = response.body.nextCursor;
   } while (cursor);
   return all;
+}
+
+export interface UserFixture {
+  id: string;
+  email: string;
+  /** Bearer credentials of a personal key of the user. */
+  auth: Auth;
+}
+
+/** A user (created by root) with a personal key holding the given scopes. */
+export async function createUserWithKey(server: TestServer, scopes: string[] = ['*']): Promise<UserFixture> {
+  const email = `user${++counter}-${Date.now()}@example.com`;
+  const user = await server.request({ method: 'POST', url: '/v1/users', auth: 'root', body: { email, firstName: 'Ada', lastName: `L${counter}` } });
+  assert.equal(user.status, 200, JSON.stringify(user.body));
+  const key = await server.request({ method: 'POST', url: `/v1/users/${user.body.result.id}/keys`, auth: 'root', body: { name: 'k', scopes } });
+  assert.equal(key.status, 200, JSON.stringify(key.body));
+  return { id: user.body.result.id, email, auth: { bearer: key.body.result.keySecret } };
+}
+
+/** Invites the user at a level (as root unless `by` is given) and accepts with their key, as users join. */
+export async function joinOrganization(server: TestServer, organizationId: string, user: UserFixture, level: number, by: Auth = 'root') {
+  const invitation = await server.request({
+    method: 'POST',
+    url: `/v1/organizations/${organizationId}/invitations`,
+    auth: by,
+    body: { email: user.email.toUpperCase(), level },
+  });
+  assert.equal(invitation.status, 200, JSON.stringify(invitation.body));
+  const accepted = await server.request({ method: 'POST', url: `/v1/invitations/${invitation.body.result.id}/accept`, auth: user.auth });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  return accepted.body.result;
 }

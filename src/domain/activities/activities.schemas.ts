@@ -15,6 +15,11 @@ export const ACTIVITY_TYPES = [
   'organization_member_leave',
   'organization_member_delete',
   'organization_member_update_role',
+  'organization_member_update_roles',
+  'organization_member_remove_roles',
+  'role_create',
+  'role_update',
+  'role_delete',
   // Orgbase names (ClickHouse records none for BYOC infrastructure changes):
   'byoc_infrastructure_create',
   'byoc_infrastructure_update',
@@ -30,6 +35,8 @@ export const MEMBER_ACTIVITY_TYPES: readonly string[] = [
   'organization_member_leave',
   'organization_member_delete',
   'organization_member_update_role',
+  'organization_member_update_roles',
+  'organization_member_remove_roles',
 ];
 
 export const KEY_UPDATE_TYPES = [

@@ -55,7 +55,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
     },
 
     async create(principal: Principal, organizationId: string, input: CreateInvitationInput): Promise<Invitation> {
-      const requester = await requireOrganizationAccess(db, principal, organizationId, 'admin', 'organization_member');
+      const requester = (await requireOrganizationAccess(db, principal, organizationId, 'admin', 'organization_member')).level;
       const level = input.level ?? levelOfRole(input.role ?? 'developer');
       if (input.level !== undefined && input.role !== undefined && roleOfLevel(input.level) !== input.role) {
         throw invalid('role', `role ${input.role} does not match level ${input.level}: give one of them`);

@@ -4,14 +4,25 @@ import type { MembershipsTable } from '../../db/schema.js';
 
 // Membership in a deleted organization grants nothing: the join keeps its keys, trail and
 // settings out of reach of members' personal keys, as they are of its organization keys.
-const LEVEL_OF =
-  'select m.level from memberships m join organizations o on o.id = m.organization_id ' +
+// The permissions of the member's roles come in the same round trip.
+const ACCESS_OF =
+  'select m.level, coalesce((select array_agg(distinct p) from role_memberships rm ' +
+  'join roles r on r.id = rm.role_id cross join unnest(r.permissions) as p ' +
+  'where rm.organization_id = m.organization_id and rm.user_id = m.user_id), ' +
+  "'{}'::text[]) as permissions " +
+  'from memberships m join organizations o on o.id = m.organization_id ' +
   'where m.organization_id = $1 and m.user_id = $2 and o.deleted_at is null';
 
-/** The user's level in the live organization, or undefined when not a member. One indexed read. */
-export async function membershipLevel(db: Db, organizationId: string, userId: string): Promise<number | undefined> {
-  const result = await db.executeQuery<{ level: number }>(CompiledQuery.raw(LEVEL_OF, [organizationId, userId]));
-  return result.rows[0]?.level;
+export interface MemberAccess {
+  level: number;
+  /** Granted through the member's custom roles. */
+  permissions: string[];
+}
+
+/** The user's level and role permissions in the live organization; undefined when not a member. */
+export async function memberAccess(db: Db, organizationId: string, userId: string): Promise<MemberAccess | undefined> {
+  const result = await db.executeQuery<MemberAccess>(CompiledQuery.raw(ACCESS_OF, [organizationId, userId]));
+  return result.rows[0];
 }
 
 export interface MemberRow {
@@ -76,7 +87,9 @@ export async function updateMembershipLevel(db: Db, organizationId: string, user
     .execute();
 }
 
+/** Removes the membership and the member's role grants in that organization. */
 export async function deleteMembership(db: Db, organizationId: string, userId: string): Promise<void> {
+  await db.deleteFrom('role_memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
   await db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
 }
 

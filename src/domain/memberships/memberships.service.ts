@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import { LEVEL, requireOrganizationAccess, requireWriteScope } from '../access.js';
+import { actsAsAdmin, LEVEL, requireOrganizationAccess, requireWriteScope } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
@@ -62,7 +62,8 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
     },
 
     async update(principal: Principal, organizationId: string, userId: string, patch: PatchMemberInput): Promise<Member> {
-      const requester = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      const grant = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      const requester = grant.level;
       requireWriteScope(principal, 'organization_member');
       const level = newLevel(patch);
       if (isSelf(principal, userId)) throw forbidden("You can't change your own access level.", 'own_level');
@@ -72,7 +73,7 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
       if (level > requester) {
         throw forbidden('You can only change access level of others to lower or equal to your current one.', 'level_too_high');
       }
-      if (requester < LEVEL.admin) throw forbidden('You can only edit others if you are an admin.', 'admin_level_required');
+      if (!actsAsAdmin(grant, 'organization_member')) throw forbidden('You can only edit others if you are an admin.', 'admin_level_required');
       return change(organizationId, userId, async (trx, target) => {
         if (target.level > requester) {
           throw forbidden('You can only edit others with level lower or equal to you.', 'target_level_too_high');
@@ -94,10 +95,13 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
 
     /** Removes a member; a member may remove themself (leave), admins may remove those at or below them. */
     async remove(principal: Principal, organizationId: string, userId: string): Promise<void> {
-      const requester = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      const grant = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+      const requester = grant.level;
       requireWriteScope(principal, 'organization_member');
       const leaving = isSelf(principal, userId);
-      if (!leaving && requester < LEVEL.admin) throw forbidden('You can only remove others if you are an admin.', 'admin_level_required');
+      if (!leaving && !actsAsAdmin(grant, 'organization_member')) {
+        throw forbidden('You can only remove others if you are an admin.', 'admin_level_required');
+      }
       await change(organizationId, userId, async (trx, target) => {
         if (!leaving && target.level > requester) {
           throw forbidden('You can only remove others with level lower or equal to you.', 'target_level_too_high');

@@ -16,6 +16,7 @@ import { byocRoutes } from './byoc.routes.js';
 import { keyRoutes } from './keys.routes.js';
 import { organizationRoutes } from './organizations.routes.js';
 import { memberRoutes } from './members.routes.js';
+import { roleRoutes } from './roles.routes.js';
 import { userRoutes } from './users.routes.js';
 
 export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -36,6 +37,7 @@ export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = 
   await app.register(activityRoutes, { services });
   await app.register(userRoutes, { services });
   await app.register(memberRoutes, { services });
+  await app.register(roleRoutes, { services });
 };
 
 export function sendNativeError(error: unknown, request: FastifyRequest, reply: FastifyReply) {

@@ -21,3 +21,9 @@ export const InvitationParams = Type.Object({
   invitationId: uuid('ID of the invitation.'),
 });
 export const AcceptParams = Type.Object({ invitationId: uuid('ID of the invitation.') });
+export const RoleParams = Type.Object({ organizationId: uuid('ID of the organization.'), roleId: uuid('ID of the role.') });
+export const RoleMembershipParams = Type.Object({
+  organizationId: uuid('ID of the organization.'),
+  roleId: uuid('ID of the role.'),
+  membershipId: uuid('ID of the role membership.'),
+});

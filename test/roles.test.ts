@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { assertEnvelope, assertErrorEnvelope } from './contracts/clickhouse.js';
+import { activitiesOf, createOrganization, createTenant, createUserWithKey, joinOrganization } from './helpers/fixtures.js';
+import { onEachDatabase, type Auth, type TestServer } from './helpers/server.js';
+
+const rolesUrl = (organizationId: string, rest = '') => `/v1/organizations/${organizationId}/roles${rest}`;
+
+async function createRole(server: TestServer, organizationId: string, body: object, auth: Auth = 'root') {
+  const response = await server.request({ method: 'POST', url: rolesUrl(organizationId), auth, body });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body.result;
+}
+
+onEachDatabase('custom roles', (server) => {
+  it('create, read, rename and delete a role; names are unique case-insensitively; each change is an activity', async () => {
+    const organization = await createOrganization(server());
+    const role = await createRole(server(), organization.id, { name: 'Billing', permissions: ['organization:write'] });
+    assert.deepEqual([role.name, role.permissions, role.members, role.createdBy], ['Billing', ['organization:write'], [], null]);
+    const duplicate = await server().request({ method: 'POST', url: rolesUrl(organization.id), auth: 'root', body: { name: 'BILLING' } });
+    assertErrorEnvelope(duplicate.body, 409, 'unique');
+    assert.equal(duplicate.body.field, 'name');
+    const renamed = await server().request({ method: 'PATCH', url: rolesUrl(organization.id, `/${role.id}`), auth: 'root', body: { name: 'Finance' } });
+    assert.equal(renamed.body.result.name, 'Finance');
+    const list = await server().request({ method: 'GET', url: rolesUrl(organization.id), auth: 'root' });
+    assert.deepEqual(list.body.result.map((r: any) => r.name), ['Finance']);
+    const deleted = await server().request({ method: 'DELETE', url: rolesUrl(organization.id, `/${role.id}`), auth: 'root' });
+    assertEnvelope(deleted.body, { result: false });
+    assertErrorEnvelope((await server().request({ method: 'GET', url: rolesUrl(organization.id, `/${role.id}`), auth: 'root' })).body, 404);
+    const types = (await activitiesOf(server(), organization.id)).map((a) => a.type).slice(0, 3);
+    assert.deepEqual(types, ['role_delete', 'role_update', 'role_create']);
+  });
+
+  it('roles are granted to members of the same organization only, once each; deleting the role revokes the grants', async () => {
+    const organization = await createOrganization(server());
+    const other = await createOrganization(server());
+    const ada = await createUserWithKey(server());
+    const eve = await createUserWithKey(server());
+    await joinOrganization(server(), organization.id, ada, 1);
+    await joinOrganization(server(), other.id, eve, 1);
+    const role = await createRole(server(), organization.id, { name: 'Support' });
+    const grant = (userId: string) =>
+      server().request({ method: 'POST', url: rolesUrl(organization.id, `/${role.id}/memberships`), auth: 'root', body: { userId } });
+    const granted = await grant(ada.id);
+    assert.equal(granted.status, 200, JSON.stringify(granted.body));
+    assertErrorEnvelope((await grant(ada.id)).body, 409, 'already_in_role');
+    const outsider = await grant(eve.id);
+    assertErrorEnvelope(outsider.body, 400, 'not_a_member');
+    assert.equal(outsider.body.field, 'userId');
+    const read = await server().request({ method: 'GET', url: rolesUrl(organization.id, `/${role.id}`), auth: 'root' });
+    assert.deepEqual(read.body.result.members.map((m: any) => m.userId), [ada.id]);
+    await server().request({ method: 'DELETE', url: rolesUrl(organization.id, `/${role.id}`), auth: 'root' });
+    const count = await server().database.db.selectFrom('role_memberships').select('id').where('role_id', '=', role.id).execute();
+    assert.equal(count.length, 0);
+  });
+
+  it('a role granting organization:write lets a level-1 member rename the organization, until it is revoked', async () => {
+    const organization = await createOrganization(server(), 'Before');
+    const ada = await createUserWithKey(server(), ['organization:write', 'organization_member:write']);
+    await joinOrganization(server(), organization.id, ada, 1);
+    const rename = (name: string) => server().request({ method: 'PATCH', url: `/v1/organizations/${organization.id}`, auth: ada.auth, body: { name } });
+    assertErrorEnvelope((await rename('Nope')).body, 403, 'admin_level_required');
+    const role = await createRole(server(), organization.id, { name: 'Settings', permissions: ['organization:write'] });
+    const granted = await server().request({ method: 'POST', url: rolesUrl(organization.id, `/${role.id}/memberships`), auth: 'root', body: { userId: ada.id } });
+    assert.equal((await rename('Allowed')).status, 200);
+    await server().request({ method: 'DELETE', url: rolesUrl(organization.id, `/${role.id}/memberships/${granted.body.result.id}`), auth: 'root' });
+    assertErrorEnvelope((await rename('Revoked')).body, 403, 'admin_level_required');
+    const types = (await activitiesOf(server(), organization.id)).map((a) => a.type);
+    assert.ok(types.includes('organization_member_update_roles') && types.includes('organization_member_remove_roles'));
+  });
+
+  it('a role granting organization_member:write lets a member invite at their own level, not above', async () => {
+    const organization = await createOrganization(server());
+    const ada = await createUserWithKey(server(), ['organization_member:write']);
+    await joinOrganization(server(), organization.id, ada, 1);
+    const invite = (level: number) =>
+      server().request({ method: 'POST', url: `/v1/organizations/${organization.id}/invitations`, auth: ada.auth, body: { email: `x${level}@example.com`, level } });
+    assertErrorEnvelope((await invite(1)).body, 403, 'admin_level_required');
+    const role = await createRole(server(), organization.id, { name: 'Recruiter', permissions: ['organization_member:write'] });
+    await server().request({ method: 'POST', url: rolesUrl(organization.id, `/${role.id}/memberships`), auth: 'root', body: { userId: ada.id } });
+    assert.equal((await invite(1)).status, 200);
+    assertErrorEnvelope((await invite(8)).body, 403, 'level_too_high');
+  });
+
+  it('writes need admin; developer keys and plain members get 403; another organization gets 404; nothing changes', async () => {
+    const { organization, developer, admin } = await createTenant(server());
+    const member = await createUserWithKey(server());
+    await joinOrganization(server(), organization.id, member, 1);
+    const role = await createRole(server(), organization.id, { name: 'Ops' }, admin.basic);
+    const outsider = await createTenant(server());
+    const before = (await activitiesOf(server(), organization.id)).length;
+    for (const auth of [developer.basic, member.auth]) {
+      assert.equal((await server().request({ method: 'GET', url: rolesUrl(organization.id), auth })).status, 200);
+      assertErrorEnvelope((await server().request({ method: 'POST', url: rolesUrl(organization.id), auth, body: { name: 'X' } })).body, 403);
+      assertErrorEnvelope((await server().request({ method: 'PATCH', url: rolesUrl(organization.id, `/${role.id}`), auth, body: { name: 'Y' } })).body, 403);
+      assertErrorEnvelope((await server().request({ method: 'DELETE', url: rolesUrl(organization.id, `/${role.id}`), auth })).body, 403);
+    }
+    for (const [method, url, body] of [
+      ['GET', rolesUrl(organization.id)],
+      ['GET', rolesUrl(organization.id, `/${role.id}`)],
+      ['POST', rolesUrl(organization.id), { name: 'Z' }],
+      ['PATCH', rolesUrl(organization.id, `/${role.id}`), { name: 'Z' }],
+      ['DELETE', rolesUrl(organization.id, `/${role.id}`)],
+      ['POST', rolesUrl(organization.id, `/${role.id}/memberships`), { userId: member.id }],
+    ] as const) {
+      assertErrorEnvelope((await server().request({ method, url, auth: outsider.admin.basic, ...(body && { body }) })).body, 404);
+    }
+    const bad = await server().request({ method: 'POST', url: rolesUrl(organization.id), auth: admin.basic, body: { name: 'Q', permissions: ['everything'] } });
+    assertErrorEnvelope(bad.body, 400);
+    assert.equal(bad.body.field, 'permissions[0]');
+    assert.equal((await activitiesOf(server(), organization.id)).length, before);
+  });
+});
