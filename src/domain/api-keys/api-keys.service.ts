@@ -9,11 +9,11 @@ import { validateIpAccessList } from '../auth/ip-access.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { generateKey, sha256Base64 } from '../auth/secrets.js';
 import { conflict, invalid, notFound } from '../errors.js';
-import { parseTimestamp } from '../timestamps.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import { requireNonBlankName } from '../names.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
 import type { KeyRole, Principal } from '../principal.js';
+import { commonKeyFields, parseExpiry } from './key-fields.js';
 import {
   countKeys,
   deleteKey,
@@ -44,13 +44,6 @@ const UPDATE_TYPES: Record<string, KeyUpdateType> = {
 export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; activities: ActivityRecorder; keyCache: KeyCache }) {
   const { db, clock, ids, activities, keyCache } = deps;
 
-  function parseExpiry(value: string | null | undefined): Date | null | undefined {
-    if (value === undefined || value === null) return value;
-    const expireAt = parseTimestamp(value, 'expireAt');
-    if (expireAt <= clock.now()) throw invalid('expireAt', 'expireAt must be in the future');
-    return expireAt;
-  }
-
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<ApiKey>> {
       await requireOrganizationAccess(db, principal, organizationId, 'read');
@@ -68,7 +61,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
     async create(principal: Principal, organizationId: string, input: CreateKeyInput): Promise<CreateKeyResult> {
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
       const name = requireNonBlankName(input.name);
-      const expireAt = parseExpiry(input.expireAt) ?? null;
+      const expireAt = parseExpiry(input.expireAt, clock) ?? null;
       const ipAccessList = (input.ipAccessList ?? []).map((entry) => ({ source: entry.source.trim(), description: entry.description ?? '' }));
       validateIpAccessList(ipAccessList);
       const generated = input.hashData ? undefined : generateKey();
@@ -118,7 +111,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
     async update(principal: Principal, organizationId: string, id: string, patch: PatchKeyInput): Promise<ApiKey> {
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
       const name = patch.name === undefined ? undefined : requireNonBlankName(patch.name);
-      const expireAt = parseExpiry(patch.expireAt);
+      const expireAt = parseExpiry(patch.expireAt, clock);
       const ipAccessList = patch.ipAccessList?.map((entry) => ({ source: entry.source.trim(), description: entry.description ?? '' }));
       if (ipAccessList) validateIpAccessList(ipAccessList);
 
@@ -186,14 +179,8 @@ function canonicalRoles(roles: readonly KeyRole[]): KeyRole[] {
 
 export function toApiKey(row: ApiKeyRow): ApiKey {
   return {
-    id: row.id,
-    name: row.name,
-    state: row.state as ApiKey['state'],
+    ...commonKeyFields(row),
     roles: row.roles,
-    keySuffix: row.key_suffix,
-    createdAt: row.created_at.toISOString(),
-    expireAt: row.expire_at === null ? null : row.expire_at.toISOString(),
-    ...(row.used_at !== null && { usedAt: row.used_at.toISOString() }),
     ipAccessList: row.ip_access_list.map((entry) => ({ source: entry.source, description: entry.description })),
   };
 }

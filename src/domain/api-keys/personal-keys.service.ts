@@ -13,10 +13,10 @@ import { forbidden, invalid, notFound } from '../errors.js';
 import { requireNonBlankName } from '../names.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
 import { SCOPES, type PersonalKeyPrincipal, type Principal } from '../principal.js';
-import { parseTimestamp } from '../timestamps.js';
 import { findUser } from '../users/users.queries.js';
 import type { CreatePersonalKeyInput, CreatePersonalKeyResult, PersonalKey } from '../users/users.schemas.js';
 import { deleteKey, insertKey, type ApiKeyRow } from './api-keys.queries.js';
+import { commonKeyFields, parseExpiry } from './key-fields.js';
 import { countPersonalKeys, findPersonalKey, listPersonalKeys, lockUser, memberOrganizations } from './personal-keys.queries.js';
 
 export const MAX_KEYS_PER_USER = 100;
@@ -36,11 +36,7 @@ export function createPersonalKeysService(deps: { db: Db; clock: Clock; ids: Ids
       requireSelfOrRoot(principal, userId);
       if (principal.kind === 'personal_key') requireNoEscalation(principal, input);
       const name = requireNonBlankName(input.name);
-      let expireAt: Date | null = null;
-      if (input.expireAt !== undefined && input.expireAt !== null) {
-        expireAt = parseTimestamp(input.expireAt, 'expireAt');
-        if (expireAt <= clock.now()) throw invalid('expireAt', 'expireAt must be in the future');
-      }
+      const expireAt = parseExpiry(input.expireAt, clock) ?? null;
       const generated = generateKey();
       const row = await db.transaction().execute(async (trx) => {
         // The user row lock serializes key creation per user, so the limit holds.
@@ -106,15 +102,5 @@ function requireNoEscalation(creator: PersonalKeyPrincipal, input: CreatePersona
 }
 
 export function toPersonalKey(row: ApiKeyRow): PersonalKey {
-  return {
-    id: row.id,
-    name: row.name,
-    state: row.state as PersonalKey['state'],
-    scopes: row.scopes,
-    organizationIds: row.organization_ids,
-    keySuffix: row.key_suffix,
-    createdAt: row.created_at.toISOString(),
-    expireAt: row.expire_at === null ? null : row.expire_at.toISOString(),
-    ...(row.used_at !== null && { usedAt: row.used_at.toISOString() }),
-  };
+  return { ...commonKeyFields(row), scopes: row.scopes, organizationIds: row.organization_ids };
 }
