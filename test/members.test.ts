@@ -133,4 +133,27 @@ onEachDatabase('members and invitations', (server) => {
       assertErrorEnvelope(response.body, 404);
     }
   });
+
+  it('concurrently, two owners demoting each other or both leaving still leave exactly one owner', async () => {
+    const ownersOf = async (organizationId: string) => {
+      const members = await server().request({ method: 'GET', url: `/v1/organizations/${organizationId}/members`, auth: 'root' });
+      return members.body.result.filter((m: any) => m.level === 15).map((m: any) => m.userId);
+    };
+    for (const scenario of ['demote each other', 'both leave'] as const) {
+      const organization = await createOrganization(server());
+      const a = await createUser(server());
+      const b = await createUser(server());
+      await join(server(), organization.id, a, 15);
+      await join(server(), organization.id, b, 15);
+      const act = (actor: typeof a, target: typeof a) =>
+        scenario === 'both leave'
+          ? server().request({ method: 'DELETE', url: `/v1/organizations/${organization.id}/members/${actor.id}`, auth: actor.auth })
+          : server().request({ method: 'PATCH', url: `/v1/organizations/${organization.id}/members/${target.id}`, auth: actor.auth, body: { level: 8 } });
+      const results = await Promise.all([act(a, b), act(b, a)]);
+      const statuses = results.map((r) => r.status).sort();
+      assert.equal(statuses[0], 200, `${scenario}: ${JSON.stringify(results.map((r) => r.body))}`);
+      assert.ok(statuses[1]! >= 400 && statuses[1]! < 500, `${scenario}: ${JSON.stringify(results.map((r) => r.body))}`);
+      assert.equal((await ownersOf(organization.id)).length, 1, `${scenario}: exactly one owner remains`);
+    }
+  });
 });

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import { actsAsAdmin, LEVEL, requireOrganizationAccess, requireWriteScope } from '../access.js';
+import { actsAsAdmin, LEVEL, requireOrganizationAccess, requireWriteScope, type Grant } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
@@ -17,6 +17,7 @@ import {
   deleteMembership,
   findMember,
   listMembers,
+  memberAccess,
   updateMembershipLevel,
   type MemberRow,
 } from './memberships.queries.js';
@@ -27,13 +28,25 @@ const isSelf = (principal: Principal, userId: string) => principal.kind === 'per
 export function createMembershipsService(deps: { db: Db; clock: Clock; activities: ActivityRecorder }) {
   const { db, clock, activities } = deps;
 
-  /** Runs a membership change with the organization row locked; 404 when it or the member is gone. */
-  async function change<T>(organizationId: string, userId: string, work: (trx: Db, target: MemberRow) => Promise<T>): Promise<T> {
+  /**
+   * Runs a membership change with the organization row locked; 404 when it or the member is gone.
+   * The requester's own grant is read again under the lock: a level checked before it could have
+   * been lowered by a concurrent request, and the rules must judge the current one.
+   */
+  async function change<T>(
+    principal: Principal,
+    checked: Grant,
+    organizationId: string,
+    userId: string,
+    work: (trx: Db, target: MemberRow, requester: Grant) => Promise<T>,
+  ): Promise<T> {
     return db.transaction().execute(async (trx) => {
       if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
+      const requester = principal.kind === 'personal_key' ? await memberAccess(trx, organizationId, principal.userId) : checked;
+      if (!requester) throw notFound('Organization', organizationId);
       const target = await findMember(trx, organizationId, userId);
       if (!target) throw notFound('Member', userId);
-      return work(trx, target);
+      return work(trx, target, requester);
     });
   }
 
@@ -62,20 +75,21 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
     },
 
     async update(principal: Principal, organizationId: string, userId: string, patch: PatchMemberInput): Promise<Member> {
-      const grant = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      const requester = grant.level;
+      const checked = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
       requireWriteScope(principal, 'organization_member');
       const level = newLevel(patch);
-      if (isSelf(principal, userId)) throw forbidden("You can't change your own access level.", 'own_level');
-      if (level === LEVEL.owner && requester < LEVEL.owner) {
-        throw forbidden("You can only make another member owner if you're this organization's owner.", 'owner_required');
-      }
-      if (level > requester) {
-        throw forbidden('You can only change access level of others to lower or equal to your current one.', 'level_too_high');
-      }
-      if (!actsAsAdmin(grant, 'organization_member')) throw forbidden('You can only edit others if you are an admin.', 'admin_level_required');
-      return change(organizationId, userId, async (trx, target) => {
-        if (target.level > requester) {
+      return change(principal, checked, organizationId, userId, async (trx, target, requester) => {
+        if (isSelf(principal, userId)) throw forbidden("You can't change your own access level.", 'own_level');
+        if (level === LEVEL.owner && requester.level < LEVEL.owner) {
+          throw forbidden("You can only make another member owner if you're this organization's owner.", 'owner_required');
+        }
+        if (level > requester.level) {
+          throw forbidden('You can only change access level of others to lower or equal to your current one.', 'level_too_high');
+        }
+        if (!actsAsAdmin(requester, 'organization_member')) {
+          throw forbidden('You can only edit others if you are an admin.', 'admin_level_required');
+        }
+        if (target.level > requester.level) {
           throw forbidden('You can only edit others with level lower or equal to you.', 'target_level_too_high');
         }
         if (target.level === level) return toMember(target);
@@ -95,15 +109,14 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
 
     /** Removes a member; a member may remove themself (leave), admins may remove those at or below them. */
     async remove(principal: Principal, organizationId: string, userId: string): Promise<void> {
-      const grant = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      const requester = grant.level;
+      const checked = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
       requireWriteScope(principal, 'organization_member');
       const leaving = isSelf(principal, userId);
-      if (!leaving && !actsAsAdmin(grant, 'organization_member')) {
-        throw forbidden('You can only remove others if you are an admin.', 'admin_level_required');
-      }
-      await change(organizationId, userId, async (trx, target) => {
-        if (!leaving && target.level > requester) {
+      await change(principal, checked, organizationId, userId, async (trx, target, requester) => {
+        if (!leaving && !actsAsAdmin(requester, 'organization_member')) {
+          throw forbidden('You can only remove others if you are an admin.', 'admin_level_required');
+        }
+        if (!leaving && target.level > requester.level) {
           throw forbidden('You can only remove others with level lower or equal to you.', 'target_level_too_high');
         }
         await requireOwnerRemains(trx, organizationId, target, null);
