@@ -8,11 +8,13 @@ import autocannon, { type AutocannonOptions, type AutocannonRequest, type Autoca
 
 export interface LoadSpec {
   baseUrl: string;
-  method: 'GET' | 'PATCH';
+  method: 'GET' | 'PATCH' | 'POST';
   path: string;
   headers?: Record<string, string>;
   /** A fresh body per request (PATCH); undefined for GET. */
   body?: () => string;
+  /** A fresh path and body per request (overrides `path` and `body`). */
+  next?: () => { path: string; body: string };
   connections: number;
 }
 
@@ -51,10 +53,12 @@ function cannon(spec: LoadSpec, durationSeconds: number, onLatency?: (ms: number
   const request: AutocannonRequest = {
     method: spec.method,
     path: spec.path,
-    headers: { ...spec.headers, ...(spec.body && { 'content-type': 'application/json' }) },
+    headers: { ...spec.headers, ...((spec.body || spec.next) && { 'content-type': 'application/json' }) },
   };
   const makeBody = spec.body;
-  if (makeBody) request.setupRequest = (req) => ({ ...req, body: makeBody() });
+  const makeRequest = spec.next;
+  if (makeRequest) request.setupRequest = (req) => ({ ...req, ...makeRequest() });
+  else if (makeBody) request.setupRequest = (req) => ({ ...req, body: makeBody() });
   const options: AutocannonOptions = {
     url: spec.baseUrl,
     connections: spec.connections,

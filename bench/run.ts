@@ -4,12 +4,17 @@
  *   1. its own database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/orgbase_bench),
  *      created if missing; Orgbase migrates it on start
  *   2. Orgbase (`node --import tsx src/main.ts`) and the baseline (bench/baseline.ts) as child processes
- *   3. seed: one organization and an admin key through the API (root key), 1,000,000 activities by SQL
- *   4. autocannon from this process, 32 connections, per scenario: warm-up, then measured rounds
+ *   3. seed: one organization and an admin key through the API (root key), 1,000,000 activities by SQL;
+ *      a second organization of 10,000 members with an admin member and their personal key (bench/people.ts)
+ *   4. the PostgreSQL round trips of a members page and of a role grant, counted through a proxy in
+ *      front of a second, short-lived Orgbase process (bench/round-trips.ts)
+ *   5. autocannon from this process, 32 connections, per scenario: warm-up, then measured rounds
  *      alternating Orgbase and baseline: GET /v1/organizations/{id}, PATCH /v1/organizations/{id}
  *      (a new name every request, so every request writes and records an activity),
- *      GET …/activities page 1 and page 1,000; then the two pages again at 1 connection (unloaded latency)
- *   5. the table on stdout, the details in bench/results/latest.json
+ *      GET …/activities page 1 and page 1,000; then the two pages again at 1 connection (unloaded latency);
+ *      then GET …/members?limit=100 and POST …/roles/{roleId}/memberships (a new grant every request)
+ *      with the admin's personal key
+ *   6. the table on stdout, the details in bench/results/latest.json
  *
  * Environment: BENCH_DATABASE_URL, BENCH_ADMIN_DATABASE_URL (to create the database), BENCH_DURATION
  * (measured seconds per server and scenario, 10), BENCH_ROUNDS (5), BENCH_WARMUP (seconds, 3),
@@ -23,6 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measurePair, type LoadResult, type LoadSpec } from './load.js';
 import { CpuMeter } from './machine.js';
+import { describePeople, measurePeopleRoundTrips, peopleJson, preparePeople, runPeopleScenarios } from './people.js';
 import { killChildrenOnSignals, startServer, type Server } from './processes.js';
 import { evaluate, OTHER_LOAD_WARNING_PERCENT, renderTable, writeJson, type ScenarioResult, type Target } from './report.js';
 import {
@@ -118,6 +124,17 @@ async function main(): Promise<void> {
           : `organization already holds ≥ ${ACTIVITY_TARGET.toLocaleString('en')} activities: seeding skipped (ANALYZE only)`,
       );
       const activitiesAtStart = await countActivities(client, organization.id);
+
+      const people = await preparePeople(client, orgbase.url, rootKey, log);
+      const roundTrips = await measurePeopleRoundTrips({
+        orgbaseUrl: orgbase.url,
+        projectDir,
+        databaseUrl: settings.databaseUrl,
+        rootKey,
+        logLevel: settings.logLevel,
+        fixture: people,
+        log,
+      });
 
       const baseline = await startServer({
         name: 'baseline',
@@ -271,6 +288,23 @@ async function main(): Promise<void> {
         }
       }
 
+      // People: a members page and role grants in the organization of 10,000 members (bench/people.ts).
+      const runs = settings.rounds + (settings.warmupSeconds > 0 ? 1 : 0);
+      const peopleResult = await runPeopleScenarios({
+        client,
+        orgbase,
+        baseline,
+        rootKey,
+        fixture: people,
+        roundTrips,
+        loadSeconds: settings.warmupSeconds + settings.rounds * Math.max(1, settings.durationSeconds / settings.rounds) + runs,
+        runs,
+        connections: settings.connections,
+        spec,
+        scenario,
+        log,
+      });
+
       const activitiesAtEnd = await countActivities(client, organization.id);
       const { rows: versionRows } = await client.query<{ server_version: string }>('show server_version');
       const [firstPage, lastPage] = pageRows as [ScenarioResult, ScenarioResult];
@@ -305,6 +339,8 @@ async function main(): Promise<void> {
         }
       }
       console.log('');
+      for (const line of describePeople(peopleResult, people)) console.log(line);
+      console.log('');
       console.log(allPass ? 'All targets met.' : `Targets missed: ${rows.filter((row) => !row.pass).map((row) => row.scenario).join('; ')}.`);
       if (rows.some((row) => (row.otherCpuPercent ?? 0) >= OTHER_LOAD_WARNING_PERCENT)) {
         console.log('(The machine was not quiet: see the warning above.)');
@@ -324,7 +360,8 @@ async function main(): Promise<void> {
           baseline: { command: 'node --import tsx bench/baseline.ts', server: 'bare Fastify, no logger', poolSize: 10 },
         },
         organization: { id: organization.id, activitiesAtStart, activitiesAtEnd, seededThisRun: inserted, page: settings.page, pageCursor: cursor },
-        targets: { getRatio: 0.8, patchRatio: 0.5, activitiesP99Ms: P99_LIMIT_MS },
+        people: peopleJson(peopleResult, people),
+        targets: { getRatio: 0.8, patchRatio: 0.5, activitiesP99Ms: P99_LIMIT_MS, membersRatio: 0.5, accessCheckExtraRoundTrips: 1 },
         scenarios: rows,
         pageVsFirstPageP99: pageRatio,
         unloaded,
@@ -332,11 +369,13 @@ async function main(): Promise<void> {
       });
 
       // Best effort: leave no usable key behind.
-      await fetch(`${orgbase.url}${orgPath}/keys/${key.id}`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${rootKey}` },
-        signal: AbortSignal.timeout(10_000),
-      }).catch(() => undefined);
+      for (const path of [`${orgPath}/keys/${key.id}`, `/v1/users/${people.adminUserId}/keys/${people.key.id}`]) {
+        await fetch(`${orgbase.url}${path}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${rootKey}` },
+          signal: AbortSignal.timeout(10_000),
+        }).catch(() => undefined);
+      }
     } finally {
       await client.end().catch(() => {});
     }

@@ -43,7 +43,8 @@ interface Envelope<T> {
   error?: string;
 }
 
-async function api<T>(baseUrl: string, method: string, path: string, bearer: string, body?: unknown): Promise<T> {
+/** One Orgbase API call with `Authorization: Bearer <bearer>`; throws unless 2xx; returns `result`. */
+export async function api<T>(baseUrl: string, method: string, path: string, bearer: string, body?: unknown): Promise<T> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: {
