@@ -1,22 +1,27 @@
 import { Type, type Static } from 'typebox';
 
-/** Activity types Orgbase records. ClickHouse names where ClickHouse has one. */
-export const ACTIVITY_TYPES = [
-  'create_organization',
-  'delete_organization',
-  'organization_update_name',
-  'organization_update_private_endpoints',
-  'key_create',
-  'key_delete',
-  'openapi_key_update',
-  'organization_invite_create',
-  'organization_invite_delete',
+/** Activities whose target is an API key: ClickHouse reports the target as `targetKeyId`. */
+const KEY_TYPES = ['key_create', 'key_delete', 'openapi_key_update'] as const;
+/** Activities whose target is a user: reported as `targetActorIds`. */
+const MEMBER_TYPES = [
   'organization_member_join',
   'organization_member_leave',
   'organization_member_delete',
   'organization_member_update_role',
   'organization_member_update_roles',
   'organization_member_remove_roles',
+] as const;
+
+/** Activity types Orgbase records. ClickHouse names where ClickHouse has one. */
+export const ACTIVITY_TYPES = [
+  'create_organization',
+  'delete_organization',
+  'organization_update_name',
+  'organization_update_private_endpoints',
+  ...KEY_TYPES,
+  'organization_invite_create',
+  'organization_invite_delete',
+  ...MEMBER_TYPES,
   'role_create',
   'role_update',
   'role_delete',
@@ -27,17 +32,8 @@ export const ACTIVITY_TYPES = [
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
-/** Activities whose target is an API key: ClickHouse reports the target as `targetKeyId`. */
-export const KEY_ACTIVITY_TYPES: readonly string[] = ['key_create', 'key_delete', 'openapi_key_update'];
-/** Activities whose target is a user: reported as `targetActorIds`. */
-export const MEMBER_ACTIVITY_TYPES: readonly string[] = [
-  'organization_member_join',
-  'organization_member_leave',
-  'organization_member_delete',
-  'organization_member_update_role',
-  'organization_member_update_roles',
-  'organization_member_remove_roles',
-];
+export const KEY_ACTIVITY_TYPES: readonly string[] = KEY_TYPES;
+export const MEMBER_ACTIVITY_TYPES: readonly string[] = MEMBER_TYPES;
 
 export const KEY_UPDATE_TYPES = [
   'created',
