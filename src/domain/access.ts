@@ -5,6 +5,7 @@
 import type { Db } from '../db/database.js';
 import { forbidden, notFound } from './errors.js';
 import { memberAccess } from './memberships/memberships.queries.js';
+import { organizationExists } from './organizations/organizations.queries.js';
 import type { PersonalKeyPrincipal, Principal, Scope } from './principal.js';
 
 export type Access = 'read' | 'admin';
@@ -70,6 +71,22 @@ export async function requireOrganizationAccess(
       }
       return grant;
     }
+  }
+}
+
+/**
+ * Read access for a list. Keys are tied to organizations that exist; root is not, so for root the
+ * organization must be live too: an empty list would say that it exists.
+ */
+export async function requireReadableOrganization(
+  db: Db,
+  principal: Principal,
+  organizationId: string,
+  object: ScopeObject = 'organization',
+): Promise<void> {
+  await requireOrganizationAccess(db, principal, organizationId, 'read', object);
+  if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
+    throw notFound('Organization', organizationId);
   }
 }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess } from '../access.js';
+import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
 import { diff, type ActivityInput, type ActivityRecorder } from '../activities/activity-recorder.js';
 import type { KeyUpdateType } from '../activities/activities.schemas.js';
 import { validateIpAccessList } from '../auth/ip-access.js';
@@ -46,8 +46,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; ids: Ids; act
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<ApiKey>> {
-      await requireOrganizationAccess(db, principal, organizationId, 'read');
-      if (principal.kind === 'root' && !(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
+      await requireReadableOrganization(db, principal, organizationId);
       return pageById(page, (afterId, limit) => listKeys(db, organizationId, afterId, limit), toApiKey);
     },
 

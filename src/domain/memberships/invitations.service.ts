@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
-import { LEVEL, requireOrganizationAccess, requireScope } from '../access.js';
+import { LEVEL, requireOrganizationAccess, requireReadableOrganization, requireScope } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
@@ -42,8 +42,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<Invitation>> {
-      await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      if (principal.kind === 'root' && !(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
+      await requireReadableOrganization(db, principal, organizationId, 'organization_member');
       return pageById(page, (afterId, limit) => listInvitations(db, organizationId, afterId, limit), toInvitation);
     },
 

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import { actsAsAdmin, LEVEL, requireOrganizationAccess, requireWriteScope, type Grant } from '../access.js';
+import { actsAsAdmin, type Grant, LEVEL, requireOrganizationAccess, requireReadableOrganization, requireWriteScope } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
@@ -58,8 +58,7 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<Member>> {
-      await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      if (principal.kind === 'root' && !(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
+      await requireReadableOrganization(db, principal, organizationId, 'organization_member');
       const limit = pageSize(page);
       const after = page.cursor ? decodeCursor(page.cursor, ['timestamp', 'uuid']) : undefined;
       const rows = await listMembers(db, organizationId, after && { joinedAt: after[0], userId: after[1] }, limit + 1);

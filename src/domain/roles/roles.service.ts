@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess } from '../access.js';
+import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { findMember } from '../memberships/memberships.queries.js';
@@ -42,15 +42,10 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
 
   /** Role writes run with the organization row locked, so names and grants change one at a time. */
   async function write<T>(organizationId: string, work: (trx: Db) => Promise<T>): Promise<T> {
-    try {
-      return await db.transaction().execute(async (trx) => {
-        if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
-        return await work(trx);
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) throw conflict('That change clashes with an existing role or grant.', 'unique');
-      throw error;
-    }
+    return db.transaction().execute(async (trx) => {
+      if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
+      return work(trx);
+    });
   }
 
   async function get(principal: Principal, organizationId: string, id: string): Promise<Role> {
@@ -62,8 +57,7 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<Role>> {
-      await requireOrganizationAccess(db, principal, organizationId, 'read');
-      if (principal.kind === 'root' && !(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
+      await requireReadableOrganization(db, principal, organizationId);
       const result = await pageById(page, (afterId, limit) => listRoles(db, organizationId, afterId, limit), (row) => row);
       return { items: await withMembers(result.items), nextCursor: result.nextCursor };
     },
