@@ -345,7 +345,7 @@ onEachDatabase('personal keys', (server) => {
     ]);
   });
 
-  it('a key limited to organization A gets 404 on organization B, although its user is B\u2019s owner', async () => {
+  it('a key limited to organization A gets 403 organization_not_allowed on organization B, where its user is owner; 404 where the user is not a member', async () => {
     const { organization: a, user } = await member(8, ['*']);
     const b = await createOrganization(server(), 'B');
     await addMember(server(), b.id, user.id, 15);
@@ -356,8 +356,13 @@ onEachDatabase('personal keys', (server) => {
     for (const [method, url, body] of [
       ['GET', orgUrl(b.id)], ['PATCH', orgUrl(b.id), { name: 'x' }], ['GET', orgUrl(b.id, '/keys')], ['GET', orgUrl(b.id, '/activities')],
     ] as const) {
-      assertErrorEnvelope((await call(method, url, limited.bearer, body)).body, 404, 'not_found');
+      const response = await call(method, url, limited.bearer, body);
+      assertErrorEnvelope(response.body, 403, 'organization_not_allowed');
+      assert.equal(response.body.error, `API key does not have access to the requested organization: ID ${b.id}.`);
     }
+    const stranger = await createOrganization(server(), 'C');
+    assertErrorEnvelope((await call('GET', orgUrl(stranger.id), limited.bearer)).body, 404, 'not_found');
+    assert.equal((await call('GET', orgUrl(b.id), 'root')).body.result.name, 'B', 'the refused PATCH changed nothing');
   });
 
   it('GET /v1/organizations lists exactly the user\u2019s live organizations (within its limit), paged', async () => {

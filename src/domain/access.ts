@@ -34,7 +34,7 @@ export const actsAsAdmin = (grant: Grant, object: ScopeObject): boolean =>
  * - Organization keys: `developer` reads, `admin` reads and writes; a key with neither role
  *   (only `query_endpoints`) has no use of the organization API.
  * - Personal keys: the user must be a member (else 404) of an organization the key is not
- *   limited away from (else 404); reads need the `<object>:read` scope, writes `<object>:write`
+ *   limited away from (else 403, as PostHog); reads need the `<object>:read` scope, writes `<object>:write`
  *   and either level admin/owner or a role granting `<object>:write`. Costs one query (level
  *   and role permissions together); the other principals cost none.
  */
@@ -60,11 +60,13 @@ export async function requireOrganizationAccess(
       return { level: isAdmin ? LEVEL.admin : LEVEL.member, permissions: [] };
     }
     case 'personal_key': {
-      if (principal.organizationIds !== null && !principal.organizationIds.includes(organizationId)) {
-        throw notFound('Organization', organizationId);
-      }
       const grant = await memberAccess(db, organizationId, principal.userId);
       if (grant === undefined) throw notFound('Organization', organizationId);
+      // The user belongs here, so naming the organization reveals nothing: PostHog's 403 tells
+      // the caller that the key, not the user, lacks access.
+      if (principal.organizationIds !== null && !principal.organizationIds.includes(organizationId)) {
+        throw forbidden(`API key does not have access to the requested organization: ID ${organizationId}.`, 'organization_not_allowed');
+      }
       requireScope(principal, `${object}:${access === 'admin' ? 'write' : 'read'}`);
       if (access === 'admin' && !actsAsAdmin(grant, object)) {
         throw forbidden('Your organization access level is insufficient.', 'admin_level_required');
