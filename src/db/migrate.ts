@@ -8,12 +8,14 @@ import * as foundation from './migrations/0001-foundation.js';
 import * as people from './migrations/0002-people.js';
 import * as invitations from './migrations/0003-invitations.js';
 import * as roles from './migrations/0004-roles.js';
+import * as posthogPeople from './migrations/0005-posthog-people.js';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-people': people,
   '0003-invitations': invitations,
   '0004-roles': roles,
+  '0005-posthog-people': posthogPeople,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

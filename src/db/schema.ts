@@ -87,6 +87,8 @@ export interface SettingsTable {
 
 export interface UsersTable {
   id: string;
+  /** PostHog's integer user id; assigned by the database. */
+  number: Generated<number>;
   email: string;
   first_name: string;
   last_name: string;
@@ -112,6 +114,10 @@ export interface InvitationsTable {
   expire_at: Timestamp;
   accepted_at: NullableTimestamp;
   accepted_by: string | null;
+  created_by: string | null;
+  first_name: Generated<string>;
+  message: string | null;
+  updated_at: Timestamp;
 }
 
 export interface RolesTable {

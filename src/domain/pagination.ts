@@ -81,3 +81,33 @@ export async function pageById<Row extends { id: string }, Item>(
   const page = toPage(await fetch(afterId, limit + 1), limit, (row) => [row.id]);
   return { items: page.items.map(map), nextCursor: page.nextCursor };
 }
+
+/**
+ * Offset pagination, for surfaces whose vendor pages that way (PostHog's `limit`/`offset` with a
+ * total `count`). Costs grow with the offset, unlike keyset pages; the native surface keeps cursors.
+ */
+export interface SliceRequest {
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export interface Slice<T> {
+  items: T[];
+  /** Every row the list has, not only this slice's. */
+  count: number;
+}
+
+export const sliceBounds = (request: SliceRequest) => ({ limit: request.limit ?? DEFAULT_PAGE_SIZE, offset: request.offset ?? 0 });
+
+/**
+ * Rows come with the list's total computed in the same statement; only a slice past the end, which
+ * has no row to carry it, needs a second query for the count.
+ */
+export async function toSlice<Row extends { total: number }, Item>(
+  rows: Row[],
+  countAll: () => Promise<number>,
+  map: (row: Row) => Item,
+): Promise<Slice<Item>> {
+  const count = rows.length > 0 ? rows[0]!.total : await countAll();
+  return { items: rows.map(map), count };
+}

@@ -1,13 +1,71 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { InvitationsTable } from '../../db/schema.js';
+import { toUserSummary, type UserSummary } from '../users/user-summary.js';
 
 export type InvitationRow = Selectable<InvitationsTable>;
+
+/** An invitation as the domain hands it to surfaces, with its creator when a user made it. */
+export interface InvitationRecord {
+  id: string;
+  organizationId: string;
+  email: string;
+  level: number;
+  firstName: string;
+  message: string | null;
+  createdBy: UserSummary | null;
+  createdAt: Date;
+  updatedAt: Date;
+  expireAt: Date;
+  acceptedAt: Date | null;
+}
+
+type InvitationWithCreator = InvitationRow & {
+  creator_number: number | null;
+  creator_email: string | null;
+  creator_first_name: string | null;
+  creator_last_name: string | null;
+};
+
+export function toInvitationRecord(row: InvitationWithCreator): InvitationRecord {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    email: row.email,
+    level: row.level,
+    firstName: row.first_name,
+    message: row.message,
+    createdBy:
+      row.created_by === null || row.creator_number === null
+        ? null
+        : toUserSummary({
+            user_id: row.created_by,
+            user_number: row.creator_number,
+            email: row.creator_email!,
+            first_name: row.creator_first_name!,
+            last_name: row.creator_last_name!,
+          }),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expireAt: row.expire_at,
+    acceptedAt: row.accepted_at,
+  };
+}
+
+function invitationsWithCreators(db: Db, organizationId: string) {
+  return db
+    .selectFrom('invitations as i')
+    .leftJoin('users as u', 'u.id', 'i.created_by')
+    .selectAll('i')
+    .select(['u.number as creator_number', 'u.email as creator_email', 'u.first_name as creator_first_name', 'u.last_name as creator_last_name'])
+    .where('i.organization_id', '=', organizationId);
+}
 
 export async function insertInvitation(db: Db, row: Insertable<InvitationsTable>): Promise<InvitationRow> {
   return db.insertInto('invitations').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+/** The bare row, optionally locked: for changes. */
 export async function findInvitation(
   db: Db,
   id: string,
@@ -19,21 +77,49 @@ export async function findInvitation(
   return query.executeTakeFirst();
 }
 
-export async function listInvitations(db: Db, organizationId: string, afterId: string | undefined, limit: number): Promise<InvitationRow[]> {
-  let query = db.selectFrom('invitations').selectAll().where('organization_id', '=', organizationId).orderBy('id').limit(limit);
-  if (afterId) query = query.where('id', '>', afterId);
-  return query.execute();
+export async function findInvitationRecord(db: Db, organizationId: string, id: string): Promise<InvitationRecord | undefined> {
+  const row = await invitationsWithCreators(db, organizationId).where('i.id', '=', id).executeTakeFirst();
+  return row && toInvitationRecord(row);
 }
 
-/** Pending invitations that have expired make way for a new one to the same address. */
-export async function deleteExpiredPending(db: Db, organizationId: string, email: string, now: Date): Promise<void> {
-  await db
+/** In creation order (UUIDv7 ids), keyset on id. */
+export async function listInvitations(db: Db, organizationId: string, afterId: string | undefined, limit: number): Promise<InvitationRecord[]> {
+  let query = invitationsWithCreators(db, organizationId).orderBy('i.id').limit(limit);
+  if (afterId) query = query.where('i.id', '>', afterId);
+  return (await query.execute()).map(toInvitationRecord);
+}
+
+const countPending = (organizationId: string) =>
+  sql<number>`(select count(*)::int from invitations c where c.organization_id = ${organizationId} and c.accepted_at is null)`;
+
+/** Pending (not yet accepted) invitations, newest first, with their total in the same statement. */
+export async function slicePendingInvitations(
+  db: Db,
+  organizationId: string,
+  slice: { limit: number; offset: number },
+): Promise<(InvitationWithCreator & { total: number })[]> {
+  return invitationsWithCreators(db, organizationId)
+    .select(countPending(organizationId).as('total'))
+    .where('i.accepted_at', 'is', null)
+    .orderBy('i.id', 'desc')
+    .limit(slice.limit)
+    .offset(slice.offset)
+    .execute();
+}
+
+export async function pendingInvitationCount(db: Db, organizationId: string): Promise<number> {
+  return (await db.selectNoFrom(countPending(organizationId).as('total')).executeTakeFirstOrThrow()).total;
+}
+
+/** Pending invitations to the address that have expired, or all pending ones when replacing. */
+export async function deletePending(db: Db, organizationId: string, email: string, options: { expiredBefore?: Date }): Promise<void> {
+  let query = db
     .deleteFrom('invitations')
     .where('organization_id', '=', organizationId)
     .where('email', '=', email)
-    .where('accepted_at', 'is', null)
-    .where('expire_at', '<=', now)
-    .execute();
+    .where('accepted_at', 'is', null);
+  if (options.expiredBefore) query = query.where('expire_at', '<=', options.expiredBefore);
+  await query.execute();
 }
 
 export async function deleteInvitation(db: Db, id: string): Promise<void> {
@@ -41,7 +127,7 @@ export async function deleteInvitation(db: Db, id: string): Promise<void> {
 }
 
 export async function markAccepted(db: Db, id: string, userId: string, now: Date): Promise<void> {
-  await db.updateTable('invitations').set({ accepted_at: now, accepted_by: userId }).where('id', '=', id).execute();
+  await db.updateTable('invitations').set({ accepted_at: now, accepted_by: userId, updated_at: now }).where('id', '=', id).execute();
 }
 
 export async function memberWithEmail(db: Db, organizationId: string, email: string): Promise<boolean> {

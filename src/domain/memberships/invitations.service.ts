@@ -11,29 +11,25 @@ import { LEVEL, requireOrganizationAccess, requireReadableOrganization, requireS
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
-import { pageById, type Page, type PageRequest } from '../pagination.js';
+import { pageById, sliceBounds, toSlice, type Page, type PageRequest, type Slice, type SliceRequest } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import { findUser } from '../users/users.queries.js';
 import {
-  deleteExpiredPending,
   deleteInvitation,
+  deletePending,
   findInvitation,
+  findInvitationRecord,
   insertInvitation,
   listInvitations,
   markAccepted,
   memberWithEmail,
-  type InvitationRow,
+  pendingInvitationCount,
+  slicePendingInvitations,
+  toInvitationRecord,
+  type InvitationRecord,
 } from './invitations.queries.js';
-import { findMember, insertMembership } from './memberships.queries.js';
-import {
-  INVITATION_VALIDITY_DAYS,
-  levelOfRole,
-  roleOfLevel,
-  type CreateInvitationInput,
-  type Invitation,
-  type Member,
-} from './memberships.schemas.js';
-import { toMember } from './memberships.service.js';
+import { findMember, insertMembership, toMemberRecord, type MemberRecord } from './memberships.queries.js';
+import { INVITATION_VALIDITY_DAYS, levelOfRole, roleOfLevel, type InvitationDraft } from './memberships.schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -41,19 +37,26 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
   const { db, clock, ids, activities } = deps;
 
   return {
-    async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<Invitation>> {
+    async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<InvitationRecord>> {
       await requireReadableOrganization(db, principal, organizationId, 'organization_member');
-      return pageById(page, (afterId, limit) => listInvitations(db, organizationId, afterId, limit), toInvitation);
+      return pageById(page, (afterId, limit) => listInvitations(db, organizationId, afterId, limit), (record) => record);
     },
 
-    async get(principal: Principal, organizationId: string, id: string): Promise<Invitation> {
+    /** Pending invitations, newest first, as an offset slice with the total. */
+    async slicePending(principal: Principal, organizationId: string, request: SliceRequest): Promise<Slice<InvitationRecord>> {
+      await requireReadableOrganization(db, principal, organizationId, 'organization_member');
+      const rows = await slicePendingInvitations(db, organizationId, sliceBounds(request));
+      return toSlice(rows, () => pendingInvitationCount(db, organizationId), toInvitationRecord);
+    },
+
+    async get(principal: Principal, organizationId: string, id: string): Promise<InvitationRecord> {
       await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      const row = await findInvitation(db, id, { organizationId });
-      if (!row) throw notFound('Invitation', id);
-      return toInvitation(row);
+      const record = await findInvitationRecord(db, organizationId, id);
+      if (!record) throw notFound('Invitation', id);
+      return record;
     },
 
-    async create(principal: Principal, organizationId: string, input: CreateInvitationInput): Promise<Invitation> {
+    async create(principal: Principal, organizationId: string, input: InvitationDraft): Promise<InvitationRecord> {
       const requester = (await requireOrganizationAccess(db, principal, organizationId, 'admin', 'organization_member')).level;
       const level = input.level ?? levelOfRole(input.role ?? 'developer');
       if (input.level !== undefined && input.role !== undefined && roleOfLevel(input.level) !== input.role) {
@@ -71,19 +74,23 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
             throw conflict(`email: ${email} is already a member of this organization.`, 'already_member', 'email');
           }
           const now = clock.now();
-          await deleteExpiredPending(trx, organizationId, email, now);
+          await deletePending(trx, organizationId, email, input.replacePending ? {} : { expiredBefore: now });
           const row = await insertInvitation(trx, {
             id: ids.uuid(),
             organization_id: organizationId,
             email,
             level,
+            first_name: input.firstName?.trim() ?? '',
+            message: input.message ?? null,
+            created_by: principal.kind === 'personal_key' ? principal.userId : null,
             created_at: now,
+            updated_at: now,
             expire_at: new Date(now.getTime() + INVITATION_VALIDITY_DAYS * DAY_MS),
           });
           await activities.record(trx, principal.actor, [
             { type: 'organization_invite_create', organizationId, targetId: row.id, changes: { email: { old: null, new: email }, level: { old: null, new: level } } },
           ]);
-          return toInvitation(row);
+          return (await findInvitationRecord(trx, organizationId, row.id))!;
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -106,7 +113,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
     },
 
     /** The invited user accepts with their personal key; they join at the invitation's level. */
-    async accept(principal: Principal, id: string): Promise<Member> {
+    async accept(principal: Principal, id: string): Promise<MemberRecord> {
       if (principal.kind !== 'personal_key') {
         throw forbidden("Accept an invitation with the invited user's personal API key.", 'personal_key_required');
       }
@@ -140,22 +147,10 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
           },
         ]);
         const member = await findMember(trx, invitation.organization_id, user.id);
-        return toMember(member!);
+        return toMemberRecord(member!);
       });
     },
   };
 }
 
 export type InvitationsService = ReturnType<typeof createInvitationsService>;
-
-export function toInvitation(row: InvitationRow): Invitation {
-  return {
-    id: row.id,
-    email: row.email,
-    role: roleOfLevel(row.level),
-    level: row.level,
-    createdAt: row.created_at.toISOString(),
-    expireAt: row.expire_at.toISOString(),
-    ...(row.accepted_at !== null && { acceptedAt: row.accepted_at.toISOString() }),
-  };
-}

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { MembershipsTable } from '../../db/schema.js';
+import { toUserSummary, type UserSummary, type UserSummaryColumns } from '../users/user-summary.js';
 
 // Membership in a deleted organization grants nothing: the join keeps its keys, trail and
 // settings out of reach of members' personal keys, as they are of its organization keys.
@@ -25,20 +26,46 @@ export async function memberAccess(db: Db, organizationId: string, userId: strin
   return result.rows[0];
 }
 
-export interface MemberRow {
-  user_id: string;
-  email: string;
-  first_name: string;
-  last_name: string;
+export interface MemberRow extends UserSummaryColumns {
+  membership_id: string;
   level: number;
   joined_at: Date;
+  updated_at: Date;
 }
+
+/** A member as the domain hands it to surfaces. */
+export interface MemberRecord {
+  /** The membership's own id (PostHog's OrganizationMember.id). */
+  id: string;
+  user: UserSummary;
+  level: number;
+  joinedAt: Date;
+  updatedAt: Date;
+}
+
+export const toMemberRecord = (row: MemberRow): MemberRecord => ({
+  id: row.membership_id,
+  user: toUserSummary(row),
+  level: row.level,
+  joinedAt: row.joined_at,
+  updatedAt: row.updated_at,
+});
 
 function members(db: Db, organizationId: string) {
   return db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.user_id', 'u.email', 'u.first_name', 'u.last_name', 'm.level', 'm.joined_at'])
+    .select([
+      'm.id as membership_id',
+      'm.user_id',
+      'u.number as user_number',
+      'u.email',
+      'u.first_name',
+      'u.last_name',
+      'm.level',
+      'm.joined_at',
+      'm.updated_at',
+    ])
     .where('m.organization_id', '=', organizationId);
 }
 
@@ -52,6 +79,32 @@ export async function listMembers(
   let query = members(db, organizationId).orderBy('m.joined_at').orderBy('m.user_id').limit(limit);
   if (after) query = query.where(sql<boolean>`(m.joined_at, m.user_id) > (${after.joinedAt}, ${after.userId}::uuid)`);
   return query.execute();
+}
+
+export const countMembers = (organizationId: string) => sql<number>`(select count(*)::int from memberships c where c.organization_id = ${organizationId})`;
+
+/**
+ * A slice by join date (either direction) with the member count in the same statement; the index
+ * memberships_org_joined_idx serves both the order and the count.
+ */
+export async function sliceMembers(
+  db: Db,
+  organizationId: string,
+  slice: { limit: number; offset: number; newestFirst: boolean },
+): Promise<(MemberRow & { total: number })[]> {
+  const direction = slice.newestFirst ? 'desc' : 'asc';
+  return members(db, organizationId)
+    .select(countMembers(organizationId).as('total'))
+    .orderBy('m.joined_at', direction)
+    .orderBy('m.user_id', direction)
+    .limit(slice.limit)
+    .offset(slice.offset)
+    .execute();
+}
+
+export async function memberCount(db: Db, organizationId: string): Promise<number> {
+  const row = await db.selectNoFrom(countMembers(organizationId).as('total')).executeTakeFirstOrThrow();
+  return row.total;
 }
 
 export async function findMember(db: Db, organizationId: string, userId: string): Promise<MemberRow | undefined> {

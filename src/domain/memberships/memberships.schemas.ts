@@ -46,4 +46,15 @@ export const CreateInvitationBody = Type.Object(
 );
 export type CreateInvitationInput = Static<typeof CreateInvitationBody>;
 
+/** What every surface's invitation body comes down to. */
+export interface InvitationDraft {
+  email: string;
+  role?: MemberRole | undefined;
+  level?: number | undefined;
+  firstName?: string | undefined;
+  message?: string | null | undefined;
+  /** Replace a pending invitation to the same address instead of refusing (PostHog's combine_pending_invites). */
+  replacePending?: boolean | undefined;
+}
+
 export const INVITATION_VALIDITY_DAYS = 7;

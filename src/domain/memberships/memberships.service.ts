@@ -10,7 +10,7 @@ import { actsAsAdmin, type Grant, LEVEL, requireOrganizationAccess, requireReada
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
+import { decodeCursor, pageSize, sliceBounds, toPage, toSlice, type Page, type PageRequest, type Slice, type SliceRequest } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import {
   countOwners,
@@ -18,10 +18,14 @@ import {
   findMember,
   listMembers,
   memberAccess,
+  memberCount,
+  sliceMembers,
+  toMemberRecord,
   updateMembershipLevel,
+  type MemberRecord,
   type MemberRow,
 } from './memberships.queries.js';
-import { levelOfRole, roleOfLevel, type Member, type PatchMemberInput } from './memberships.schemas.js';
+import { levelOfRole, roleOfLevel, type PatchMemberInput } from './memberships.schemas.js';
 
 const isSelf = (principal: Principal, userId: string) => principal.kind === 'personal_key' && principal.userId === userId;
 
@@ -57,23 +61,34 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
   }
 
   return {
-    async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<Member>> {
+    async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<MemberRecord>> {
       await requireReadableOrganization(db, principal, organizationId, 'organization_member');
       const limit = pageSize(page);
       const after = page.cursor ? decodeCursor(page.cursor, ['timestamp', 'uuid']) : undefined;
       const rows = await listMembers(db, organizationId, after && { joinedAt: after[0], userId: after[1] }, limit + 1);
       const result = toPage(rows, limit, (row) => [row.joined_at.toISOString(), row.user_id]);
-      return { items: result.items.map(toMember), nextCursor: result.nextCursor };
+      return { items: result.items.map(toMemberRecord), nextCursor: result.nextCursor };
     },
 
-    async get(principal: Principal, organizationId: string, userId: string): Promise<Member> {
+    /** Members by join date, newest first unless asked otherwise, as an offset slice with the total. */
+    async slice(
+      principal: Principal,
+      organizationId: string,
+      request: SliceRequest & { oldestFirst?: boolean | undefined },
+    ): Promise<Slice<MemberRecord>> {
+      await requireReadableOrganization(db, principal, organizationId, 'organization_member');
+      const rows = await sliceMembers(db, organizationId, { ...sliceBounds(request), newestFirst: !request.oldestFirst });
+      return toSlice(rows, () => memberCount(db, organizationId), toMemberRecord);
+    },
+
+    async get(principal: Principal, organizationId: string, userId: string): Promise<MemberRecord> {
       await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
       const row = await findMember(db, organizationId, userId);
       if (!row) throw notFound('Member', userId);
-      return toMember(row);
+      return toMemberRecord(row);
     },
 
-    async update(principal: Principal, organizationId: string, userId: string, patch: PatchMemberInput): Promise<Member> {
+    async update(principal: Principal, organizationId: string, userId: string, patch: PatchMemberInput): Promise<MemberRecord> {
       const checked = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
       requireWriteScope(principal, 'organization_member');
       const level = newLevel(patch);
@@ -91,9 +106,10 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
         if (target.level > requester.level) {
           throw forbidden('You can only edit others with level lower or equal to you.', 'target_level_too_high');
         }
-        if (target.level === level) return toMember(target);
+        if (target.level === level) return toMemberRecord(target);
         await requireOwnerRemains(trx, organizationId, target, level);
-        await updateMembershipLevel(trx, organizationId, userId, level, clock.now());
+        const now = clock.now();
+        await updateMembershipLevel(trx, organizationId, userId, level, now);
         await activities.record(trx, principal.actor, [
           {
             type: 'organization_member_update_role',
@@ -102,7 +118,7 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
             changes: { level: { old: target.level, new: level }, role: { old: roleOfLevel(target.level), new: roleOfLevel(level) } },
           },
         ]);
-        return toMember({ ...target, level });
+        return toMemberRecord({ ...target, level, updated_at: now });
       });
     },
 
@@ -142,16 +158,4 @@ function newLevel(patch: PatchMemberInput): number {
   if (patch.level !== undefined) return patch.level;
   if (patch.role !== undefined) return levelOfRole(patch.role);
   throw invalid('role', 'role (admin or developer) or level (1, 8 or 15) is required');
-}
-
-export function toMember(row: MemberRow): Member {
-  const name = `${row.first_name} ${row.last_name}`.trim();
-  return {
-    userId: row.user_id,
-    name: name === '' ? row.email : name,
-    email: row.email,
-    role: roleOfLevel(row.level),
-    level: row.level,
-    joinedAt: row.joined_at.toISOString(),
-  };
 }

@@ -1,14 +1,94 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { RoleMembershipsTable, RolesTable } from '../../db/schema.js';
+import { toMemberRecord, type MemberRecord } from '../memberships/memberships.queries.js';
+import { toUserSummary, type UserSummary } from '../users/user-summary.js';
 
 export type RoleRow = Selectable<RolesTable>;
 export type RoleMembershipRow = Selectable<RoleMembershipsTable>;
 
-export async function listRoles(db: Db, organizationId: string, afterId: string | undefined, limit: number): Promise<RoleRow[]> {
-  let query = db.selectFrom('roles').selectAll().where('organization_id', '=', organizationId).orderBy('id').limit(limit);
-  if (afterId) query = query.where('id', '>', afterId);
+/** A grant of a role, with the member it is granted to. */
+export interface RoleMembershipRecord {
+  id: string;
+  roleId: string;
+  member: MemberRecord;
+  joinedAt: Date;
+  updatedAt: Date;
+}
+
+/** A role as the domain hands it to surfaces: its creator (when a user) and its grants. */
+export interface RoleRecord {
+  id: string;
+  name: string;
+  permissions: string[];
+  createdBy: UserSummary | null;
+  createdAt: Date;
+  updatedAt: Date;
+  members: RoleMembershipRecord[];
+}
+
+type RoleWithCreator = RoleRow & {
+  creator_number: number | null;
+  creator_email: string | null;
+  creator_first_name: string | null;
+  creator_last_name: string | null;
+};
+
+export function toRoleRecord(row: RoleWithCreator, members: RoleMembershipRecord[]): RoleRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    permissions: row.permissions,
+    createdBy:
+      row.created_by === null || row.creator_number === null
+        ? null
+        : toUserSummary({
+            user_id: row.created_by,
+            user_number: row.creator_number,
+            email: row.creator_email!,
+            first_name: row.creator_first_name!,
+            last_name: row.creator_last_name!,
+          }),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    members,
+  };
+}
+
+function rolesWithCreators(db: Db, organizationId: string) {
+  return db
+    .selectFrom('roles as r')
+    .leftJoin('users as u', 'u.id', 'r.created_by')
+    .selectAll('r')
+    .select(['u.number as creator_number', 'u.email as creator_email', 'u.first_name as creator_first_name', 'u.last_name as creator_last_name'])
+    .where('r.organization_id', '=', organizationId);
+}
+
+/** In creation order (UUIDv7 ids), keyset on id. */
+export async function listRoles(db: Db, organizationId: string, afterId: string | undefined, limit: number): Promise<RoleWithCreator[]> {
+  let query = rolesWithCreators(db, organizationId).orderBy('r.id').limit(limit);
+  if (afterId) query = query.where('r.id', '>', afterId);
   return query.execute();
+}
+
+const countRoles = (organizationId: string) => sql<number>`(select count(*)::int from roles c where c.organization_id = ${organizationId})`;
+
+/** In creation order, as an offset slice with the total in the same statement. */
+export async function sliceRoles(db: Db, organizationId: string, slice: { limit: number; offset: number }): Promise<(RoleWithCreator & { total: number })[]> {
+  return rolesWithCreators(db, organizationId)
+    .select(countRoles(organizationId).as('total'))
+    .orderBy('r.id')
+    .limit(slice.limit)
+    .offset(slice.offset)
+    .execute();
+}
+
+export async function roleCount(db: Db, organizationId: string): Promise<number> {
+  return (await db.selectNoFrom(countRoles(organizationId).as('total')).executeTakeFirstOrThrow()).total;
+}
+
+export async function findRoleWithCreator(db: Db, organizationId: string, id: string): Promise<RoleWithCreator | undefined> {
+  return rolesWithCreators(db, organizationId).where('r.id', '=', id).executeTakeFirst();
 }
 
 export async function findRole(db: Db, organizationId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<RoleRow | undefined> {
@@ -30,20 +110,77 @@ export async function deleteRole(db: Db, id: string): Promise<void> {
   await db.deleteFrom('roles').where('id', '=', id).execute();
 }
 
-/** Memberships of these roles, oldest first. */
-export async function membershipsOfRoles(db: Db, roleIds: readonly string[]): Promise<RoleMembershipRow[]> {
+function roleMemberships(db: Db) {
+  return db
+    .selectFrom('role_memberships as rm')
+    .innerJoin('memberships as m', (join) => join.onRef('m.organization_id', '=', 'rm.organization_id').onRef('m.user_id', '=', 'rm.user_id'))
+    .innerJoin('users as u', 'u.id', 'rm.user_id')
+    .select([
+      'rm.id',
+      'rm.role_id',
+      'rm.joined_at as granted_at',
+      'rm.updated_at as grant_updated_at',
+      'm.id as membership_id',
+      'm.user_id',
+      'u.number as user_number',
+      'u.email',
+      'u.first_name',
+      'u.last_name',
+      'm.level',
+      'm.joined_at',
+      'm.updated_at',
+    ]);
+}
+
+type RoleMembershipWithMember = Awaited<ReturnType<ReturnType<typeof roleMemberships>['execute']>>[number];
+
+const toRoleMembershipRecord = (row: RoleMembershipWithMember): RoleMembershipRecord => ({
+  id: row.id,
+  roleId: row.role_id,
+  member: toMemberRecord(row),
+  joinedAt: row.granted_at,
+  updatedAt: row.grant_updated_at,
+});
+
+/** Grants of these roles with their members, oldest first. */
+export async function membershipsOfRoles(db: Db, roleIds: readonly string[]): Promise<RoleMembershipRecord[]> {
   if (roleIds.length === 0) return [];
-  return db.selectFrom('role_memberships').selectAll().where('role_id', 'in', [...roleIds]).orderBy('joined_at').orderBy('id').execute();
+  const rows = await roleMemberships(db).where('rm.role_id', 'in', [...roleIds]).orderBy('rm.joined_at').orderBy('rm.id').execute();
+  return rows.map(toRoleMembershipRecord);
 }
 
 export async function insertRoleMembership(db: Db, row: Insertable<RoleMembershipsTable>): Promise<RoleMembershipRow> {
   return db.insertInto('role_memberships').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findRoleMembership(db: Db, roleId: string, id: string): Promise<RoleMembershipRow | undefined> {
-  return db.selectFrom('role_memberships').selectAll().where('role_id', '=', roleId).where('id', '=', id).executeTakeFirst();
+export async function findRoleMembership(db: Db, roleId: string, id: string): Promise<RoleMembershipRecord | undefined> {
+  const row = await roleMemberships(db).where('rm.role_id', '=', roleId).where('rm.id', '=', id).executeTakeFirst();
+  return row && toRoleMembershipRecord(row);
 }
 
 export async function deleteRoleMembership(db: Db, id: string): Promise<void> {
   await db.deleteFrom('role_memberships').where('id', '=', id).execute();
+}
+
+const countGrants = (roleId: string) => sql<number>`(select count(*)::int from role_memberships c where c.role_id = ${roleId})`;
+
+/** Grants of one role, oldest first, as an offset slice with the total in the same statement. */
+export async function sliceRoleMemberships(
+  db: Db,
+  roleId: string,
+  slice: { limit: number; offset: number },
+): Promise<(RoleMembershipRecord & { total: number })[]> {
+  const rows = await roleMemberships(db)
+    .select(countGrants(roleId).as('total'))
+    .where('rm.role_id', '=', roleId)
+    .orderBy('rm.joined_at')
+    .orderBy('rm.id')
+    .limit(slice.limit)
+    .offset(slice.offset)
+    .execute();
+  return rows.map((row) => ({ ...toRoleMembershipRecord(row), total: row.total }));
+}
+
+export async function roleMembershipCount(db: Db, roleId: string): Promise<number> {
+  return (await db.selectNoFrom(countGrants(roleId).as('total')).executeTakeFirstOrThrow()).total;
 }

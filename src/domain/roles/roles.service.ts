@@ -10,34 +10,47 @@ import type { Ids } from '../../ids.js';
 import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, invalid, notFound } from '../errors.js';
-import { findMember } from '../memberships/memberships.queries.js';
+import { findMember, toMemberRecord } from '../memberships/memberships.queries.js';
 import { requireNonBlankName } from '../names.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
-import { pageById, type Page, type PageRequest } from '../pagination.js';
+import { pageById, sliceBounds, toSlice, type Page, type PageRequest, type Slice, type SliceRequest } from '../pagination.js';
 import type { Principal } from '../principal.js';
 import {
   deleteRole,
   deleteRoleMembership,
   findRole,
   findRoleMembership,
+  findRoleWithCreator,
   insertRole,
   insertRoleMembership,
   listRoles,
   membershipsOfRoles,
+  roleCount,
+  roleMembershipCount,
+  sliceRoleMemberships,
+  sliceRoles,
+  toRoleRecord,
   updateRole,
-  type RoleMembershipRow,
-  type RoleRow,
+  type RoleMembershipRecord,
+  type RoleRecord,
 } from './roles.queries.js';
-import type { CreateRoleInput, PatchRoleInput, Role, RoleMembership } from './roles.schemas.js';
+import type { CreateRoleInput, PatchRoleInput } from './roles.schemas.js';
 
 const duplicateName = (name: string) => conflict(`name: there is already a role named "${name}".`, 'unique', 'name');
 
 export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activities: ActivityRecorder }) {
   const { db, clock, ids, activities } = deps;
 
-  async function withMembers(rows: RoleRow[]): Promise<Role[]> {
+  async function withMembers(rows: Parameters<typeof toRoleRecord>[0][]): Promise<RoleRecord[]> {
     const memberships = await membershipsOfRoles(db, rows.map((row) => row.id));
-    return rows.map((row) => toRole(row, memberships.filter((membership) => membership.role_id === row.id)));
+    return rows.map((row) => toRoleRecord(row, memberships.filter((membership) => membership.roleId === row.id)));
+  }
+
+  /** The role as it is now, read after a change (outside or inside its transaction). */
+  async function current(executor: Db, organizationId: string, id: string): Promise<RoleRecord> {
+    const row = await findRoleWithCreator(executor, organizationId, id);
+    if (!row) throw notFound('Role', id);
+    return (await withMembers([row]))[0]!;
   }
 
   /** Role writes run with the organization row locked, so names and grants change one at a time. */
@@ -48,23 +61,29 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
     });
   }
 
-  async function get(principal: Principal, organizationId: string, id: string): Promise<Role> {
+  async function get(principal: Principal, organizationId: string, id: string): Promise<RoleRecord> {
     await requireOrganizationAccess(db, principal, organizationId, 'read');
-    const row = await findRole(db, organizationId, id);
-    if (!row) throw notFound('Role', id);
-    return (await withMembers([row]))[0]!;
+    return current(db, organizationId, id);
   }
 
   return {
-    async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<Role>> {
+    async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<RoleRecord>> {
       await requireReadableOrganization(db, principal, organizationId);
       const result = await pageById(page, (afterId, limit) => listRoles(db, organizationId, afterId, limit), (row) => row);
       return { items: await withMembers(result.items), nextCursor: result.nextCursor };
     },
 
+    /** Roles in creation order, as an offset slice with the total. */
+    async slice(principal: Principal, organizationId: string, request: SliceRequest): Promise<Slice<RoleRecord>> {
+      await requireReadableOrganization(db, principal, organizationId);
+      const rows = await sliceRoles(db, organizationId, sliceBounds(request));
+      const result = await toSlice(rows, () => roleCount(db, organizationId), (row) => row);
+      return { items: await withMembers(result.items), count: result.count };
+    },
+
     get,
 
-    async create(principal: Principal, organizationId: string, input: CreateRoleInput): Promise<Role> {
+    async create(principal: Principal, organizationId: string, input: CreateRoleInput): Promise<RoleRecord> {
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
       const name = requireNonBlankName(input.name);
       const row = await write(organizationId, async (trx) => {
@@ -85,13 +104,13 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
         ]);
         return created;
       });
-      return toRole(row, []);
+      return current(db, organizationId, row.id);
     },
 
-    async update(principal: Principal, organizationId: string, id: string, patch: PatchRoleInput): Promise<Role> {
+    async update(principal: Principal, organizationId: string, id: string, patch: PatchRoleInput): Promise<RoleRecord> {
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
       const name = patch.name === undefined ? undefined : requireNonBlankName(patch.name);
-      const row = await write(organizationId, async (trx) => {
+      await write(organizationId, async (trx) => {
         const current = await findRole(trx, organizationId, id, { forUpdate: true });
         if (!current) throw notFound('Role', id);
         const next = { name: name ?? current.name, permissions: patch.permissions ?? current.permissions };
@@ -100,14 +119,13 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
         if ([...next.permissions].sort().join() !== [...current.permissions].sort().join()) {
           changes.permissions = { old: current.permissions, new: next.permissions };
         }
-        if (Object.keys(changes).length === 0) return current;
-        const updated = await updateRole(trx, id, { ...next, updated_at: clock.now() }).catch((error: unknown) => {
+        if (Object.keys(changes).length === 0) return;
+        await updateRole(trx, id, { ...next, updated_at: clock.now() }).catch((error: unknown) => {
           throw isUniqueViolation(error) ? duplicateName(next.name) : error;
         });
         await activities.record(trx, principal.actor, [{ type: 'role_update', organizationId, targetId: id, changes }]);
-        return updated;
       });
-      return (await withMembers([row]))[0]!;
+      return current(db, organizationId, id);
     },
 
     async delete(principal: Principal, organizationId: string, id: string): Promise<void> {
@@ -122,17 +140,34 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
       });
     },
 
-    async listMembers(principal: Principal, organizationId: string, roleId: string): Promise<RoleMembership[]> {
+    async listMembers(principal: Principal, organizationId: string, roleId: string): Promise<RoleMembershipRecord[]> {
       return (await get(principal, organizationId, roleId)).members;
     },
 
+    /** Grants of one role, oldest first, as an offset slice with the total. */
+    async sliceMembers(principal: Principal, organizationId: string, roleId: string, request: SliceRequest): Promise<Slice<RoleMembershipRecord>> {
+      await requireOrganizationAccess(db, principal, organizationId, 'read');
+      if (!(await findRole(db, organizationId, roleId))) throw notFound('Role', roleId);
+      const rows = await sliceRoleMemberships(db, roleId, sliceBounds(request));
+      return toSlice(rows, () => roleMembershipCount(db, roleId), ({ total: _total, ...record }) => record);
+    },
+
+    async getMember(principal: Principal, organizationId: string, roleId: string, membershipId: string): Promise<RoleMembershipRecord> {
+      await requireOrganizationAccess(db, principal, organizationId, 'read');
+      if (!(await findRole(db, organizationId, roleId))) throw notFound('Role', roleId);
+      const record = await findRoleMembership(db, roleId, membershipId);
+      if (!record) throw notFound('Role membership', membershipId);
+      return record;
+    },
+
     /** Grants the role to a member of the same organization (only). */
-    async addMember(principal: Principal, organizationId: string, roleId: string, userId: string): Promise<RoleMembership> {
+    async addMember(principal: Principal, organizationId: string, roleId: string, userId: string): Promise<RoleMembershipRecord> {
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      const row = await write(organizationId, async (trx) => {
+      return write(organizationId, async (trx) => {
         const role = await findRole(trx, organizationId, roleId);
         if (!role) throw notFound('Role', roleId);
-        if (!(await findMember(trx, organizationId, userId))) {
+        const member = await findMember(trx, organizationId, userId);
+        if (!member) {
           throw invalid('userId', `userId: ${userId} is not a member of this organization`, 'not_a_member');
         }
         const now = clock.now();
@@ -149,9 +184,8 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
         await activities.record(trx, principal.actor, [
           { type: 'organization_member_update_roles', organizationId, targetId: userId, changes: { roles: { old: null, new: role.name } } },
         ]);
-        return created;
+        return { id: created.id, roleId, member: toMemberRecord(member), joinedAt: created.joined_at, updatedAt: created.updated_at };
       });
-      return toRoleMembership(row);
     },
 
     async removeMember(principal: Principal, organizationId: string, roleId: string, membershipId: string): Promise<void> {
@@ -163,7 +197,7 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
         if (!membership) throw notFound('Role membership', membershipId);
         await deleteRoleMembership(trx, membershipId);
         await activities.record(trx, principal.actor, [
-          { type: 'organization_member_remove_roles', organizationId, targetId: membership.user_id, changes: { roles: { old: role.name, new: null } } },
+          { type: 'organization_member_remove_roles', organizationId, targetId: membership.member.user.id, changes: { roles: { old: role.name, new: null } } },
         ]);
       });
     },
@@ -171,18 +205,3 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
 }
 
 export type RolesService = ReturnType<typeof createRolesService>;
-
-export function toRoleMembership(row: RoleMembershipRow): RoleMembership {
-  return { id: row.id, roleId: row.role_id, userId: row.user_id, joinedAt: row.joined_at.toISOString() };
-}
-
-export function toRole(row: RoleRow, memberships: RoleMembershipRow[]): Role {
-  return {
-    id: row.id,
-    name: row.name,
-    permissions: row.permissions,
-    createdAt: row.created_at.toISOString(),
-    createdBy: row.created_by,
-    members: memberships.map(toRoleMembership),
-  };
-}

@@ -10,6 +10,7 @@ import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
 import { done, emptyEnvelope, envelope, listEnvelope, ok, okPage, PageQuery } from './envelope.js';
 import { AcceptParams, InvitationParams, MemberParams, OrganizationParams } from './params.js';
+import { mapPage, toInvitation, toMember } from './people.mappers.js';
 
 const listQuery = Type.Object(PageQuery, { additionalProperties: false });
 
@@ -19,12 +20,12 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
 
   app.get('/organizations/:organizationId/members', {
     schema: { tags: members, summary: 'List organization members', params: OrganizationParams, querystring: listQuery, response: listEnvelope(MemberSchema) },
-  }, async (request) => okPage(request, await memberships.list(principalOf(request), request.params.organizationId, request.query)));
+  }, async (request) => okPage(request, mapPage(await memberships.list(principalOf(request), request.params.organizationId, request.query), toMember)));
 
   app.get('/organizations/:organizationId/members/:userId', {
     schema: { tags: members, summary: 'Get organization member details', params: MemberParams, response: envelope(MemberSchema) },
   }, async (request) =>
-    ok(request, await memberships.get(principalOf(request), request.params.organizationId, request.params.userId)));
+    ok(request, toMember(await memberships.get(principalOf(request), request.params.organizationId, request.params.userId))));
 
   app.patch('/organizations/:organizationId/members/:userId', {
     schema: {
@@ -36,7 +37,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       response: envelope(MemberSchema),
     },
   }, async (request) =>
-    ok(request, await memberships.update(principalOf(request), request.params.organizationId, request.params.userId, request.body)));
+    ok(request, toMember(await memberships.update(principalOf(request), request.params.organizationId, request.params.userId, request.body))));
 
   app.delete('/organizations/:organizationId/members/:userId', {
     schema: { tags: members, summary: 'Remove an organization member (or leave)', params: MemberParams, response: emptyEnvelope() },
@@ -47,7 +48,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
 
   app.get('/organizations/:organizationId/invitations', {
     schema: { tags: members, summary: 'List organization invitations', params: OrganizationParams, querystring: listQuery, response: listEnvelope(InvitationSchema) },
-  }, async (request) => okPage(request, await invitations.list(principalOf(request), request.params.organizationId, request.query)));
+  }, async (request) => okPage(request, mapPage(await invitations.list(principalOf(request), request.params.organizationId, request.query), toInvitation)));
 
   app.post('/organizations/:organizationId/invitations', {
     schema: {
@@ -58,12 +59,12 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       body: CreateInvitationBody,
       response: envelope(InvitationSchema),
     },
-  }, async (request) => ok(request, await invitations.create(principalOf(request), request.params.organizationId, request.body)));
+  }, async (request) => ok(request, toInvitation(await invitations.create(principalOf(request), request.params.organizationId, request.body))));
 
   app.get('/organizations/:organizationId/invitations/:invitationId', {
     schema: { tags: members, summary: 'Get invitation details', params: InvitationParams, response: envelope(InvitationSchema) },
   }, async (request) =>
-    ok(request, await invitations.get(principalOf(request), request.params.organizationId, request.params.invitationId)));
+    ok(request, toInvitation(await invitations.get(principalOf(request), request.params.organizationId, request.params.invitationId))));
 
   app.delete('/organizations/:organizationId/invitations/:invitationId', {
     schema: { tags: members, summary: 'Delete (revoke) an invitation', params: InvitationParams, response: emptyEnvelope() },
@@ -80,5 +81,5 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       params: AcceptParams,
       response: envelope(MemberSchema),
     },
-  }, async (request) => ok(request, await invitations.accept(principalOf(request), request.params.invitationId)));
+  }, async (request) => ok(request, toMember(await invitations.accept(principalOf(request), request.params.invitationId))));
 };

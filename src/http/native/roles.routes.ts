@@ -11,6 +11,7 @@ import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
 import { done, emptyEnvelope, envelope, listEnvelope, ok, okPage, PageQuery } from './envelope.js';
 import { OrganizationParams, RoleMembershipParams, RoleParams } from './params.js';
+import { mapPage, toRole, toRoleMembership } from './people.mappers.js';
 
 const tags = ['Roles'];
 
@@ -25,7 +26,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       querystring: Type.Object(PageQuery, { additionalProperties: false }),
       response: listEnvelope(RoleSchema),
     },
-  }, async (request) => okPage(request, await roles.list(principalOf(request), request.params.organizationId, request.query)));
+  }, async (request) => okPage(request, mapPage(await roles.list(principalOf(request), request.params.organizationId, request.query), toRole)));
 
   app.post('/organizations/:organizationId/roles', {
     schema: {
@@ -36,16 +37,16 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       body: CreateRoleBody,
       response: envelope(RoleSchema),
     },
-  }, async (request) => ok(request, await roles.create(principalOf(request), request.params.organizationId, request.body)));
+  }, async (request) => ok(request, toRole(await roles.create(principalOf(request), request.params.organizationId, request.body))));
 
   app.get('/organizations/:organizationId/roles/:roleId', {
     schema: { tags, summary: 'Get a custom role', params: RoleParams, response: envelope(RoleSchema) },
-  }, async (request) => ok(request, await roles.get(principalOf(request), request.params.organizationId, request.params.roleId)));
+  }, async (request) => ok(request, toRole(await roles.get(principalOf(request), request.params.organizationId, request.params.roleId))));
 
   app.patch('/organizations/:organizationId/roles/:roleId', {
     schema: { tags, summary: 'Update a custom role', params: RoleParams, body: PatchRoleBody, response: envelope(RoleSchema) },
   }, async (request) =>
-    ok(request, await roles.update(principalOf(request), request.params.organizationId, request.params.roleId, request.body)));
+    ok(request, toRole(await roles.update(principalOf(request), request.params.organizationId, request.params.roleId, request.body))));
 
   app.delete('/organizations/:organizationId/roles/:roleId', {
     schema: { tags, summary: 'Delete a custom role (its grants go with it)', params: RoleParams, response: emptyEnvelope() },
@@ -57,7 +58,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.get('/organizations/:organizationId/roles/:roleId/memberships', {
     schema: { tags, summary: 'List the members granted a role', params: RoleParams, response: envelope(Type.Array(RoleMembershipSchema)) },
   }, async (request) =>
-    ok(request, await roles.listMembers(principalOf(request), request.params.organizationId, request.params.roleId)));
+    ok(request, (await roles.listMembers(principalOf(request), request.params.organizationId, request.params.roleId)).map(toRoleMembership)));
 
   app.post('/organizations/:organizationId/roles/:roleId/memberships', {
     schema: {
@@ -68,7 +69,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       response: envelope(RoleMembershipSchema),
     },
   }, async (request) =>
-    ok(request, await roles.addMember(principalOf(request), request.params.organizationId, request.params.roleId, request.body.userId)));
+    ok(request, toRoleMembership(await roles.addMember(principalOf(request), request.params.organizationId, request.params.roleId, request.body.userId))));
 
   app.delete('/organizations/:organizationId/roles/:roleId/memberships/:membershipId', {
     schema: { tags, summary: 'Revoke a role from a member', params: RoleMembershipParams, response: emptyEnvelope() },
