@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { notFound } from './domain/errors.js';
 import { requestId } from './ids.js';
 import { healthRoutes } from './http/health.routes.js';
+import { postHogSurface } from './http/compat/posthog/index.js';
 import { nativeSurface, sendNativeError } from './http/native/index.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
 import { RequestLog } from './http/request-log.js';
@@ -47,6 +48,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Fastify accepts a hop count too; its types omit it.
     trustProxy: options.config.trustProxy as boolean | string,
     return503OnClosing: true,
+    // PostHog's paths end in a slash, ClickHouse's do not; clients of either may add or drop it.
+    routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -66,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerOpenApi(app);
   await app.register(healthRoutes, { db: options.services.db });
   await app.register(nativeSurface, { prefix: '/v1', services: options.services });
+  await app.register(postHogSurface, { prefix: '/api', services: options.services });
   registerOpenApiDocument(app);
   return app;
 }

@@ -17,6 +17,8 @@ export class DomainError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** For `not_found`: what was not found, so a surface can word it its vendor's way. */
+    readonly subject?: string,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -26,13 +28,13 @@ export class DomainError extends Error {
 export const invalid = (field: string | undefined, message: string, code = 'invalid_input') =>
   new DomainError('invalid', code, message, field);
 
-export const unauthenticated = (message = 'Authentication failed: provide a valid API key.') =>
-  new DomainError('unauthenticated', 'unauthenticated', message);
+export const unauthenticated = (message = 'Authentication failed: provide a valid API key.', code = 'unauthenticated') =>
+  new DomainError('unauthenticated', code, message);
 
 export const forbidden = (message: string, code = 'forbidden') => new DomainError('forbidden', code, message);
 
 export const notFound = (what: string, id?: string) =>
-  new DomainError('not_found', 'not_found', id === undefined ? `${what} not found.` : `${what} ${id} not found.`);
+  new DomainError('not_found', 'not_found', id === undefined ? `${what} not found.` : `${what} ${id} not found.`, undefined, what);
 
 export const conflict = (message: string, code = 'conflict', field?: string) =>
   new DomainError('conflict', code, message, field);

@@ -12,6 +12,10 @@ export interface Problem {
   code: string;
   message: string;
   field?: string;
+  /** For schema validation failures: the rule that failed (see validation.ts). */
+  rule?: { keyword: string; params: Record<string, unknown>; value?: unknown };
+  /** For "not found": what was not found (`Role`, `Organization`, …). */
+  subject?: string;
   /** True for a 500 nobody anticipated: log it with the stack. */
   unexpected?: boolean;
 }
@@ -34,12 +38,18 @@ const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
 
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
-    return { status: STATUS[error.kind], code: error.code, message: error.message, ...(error.field && { field: error.field }) };
+    return {
+      status: STATUS[error.kind],
+      code: error.code,
+      message: error.message,
+      ...(error.field && { field: error.field }),
+      ...(error.subject && { subject: error.subject }),
+    };
   }
   const fastifyError = error as Partial<FastifyError> & { validation?: unknown[]; validationContext?: string };
   if (Array.isArray(fastifyError.validation)) {
-    const { field, message } = describeValidationError(fastifyError.validation as never, fastifyError.validationContext ?? 'body');
-    return { status: 400, code: 'invalid_input', message, field };
+    const { field, message, rule } = describeValidationError(fastifyError.validation as never, fastifyError.validationContext ?? 'body');
+    return { status: 400, code: 'invalid_input', message, field, ...(rule && { rule }) };
   }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

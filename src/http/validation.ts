@@ -19,6 +19,8 @@ function createAjv(coerceTypes: boolean): Ajv {
     removeAdditional: false,
     allErrors: false,
     strict: false,
+    // Errors carry the offending value, for surfaces whose vendor quotes it ("x" is not a valid choice).
+    verbose: true,
   });
   addFormats(ajv);
   return ajv;
@@ -41,6 +43,8 @@ export interface FieldError {
   /** `name`, `privateEndpoints.add[0].region`, `from_date`, … */
   field: string;
   message: string;
+  /** The schema rule that failed (ajv keyword and its parameters): surfaces that word errors their vendor's way read it. */
+  rule?: { keyword: string; params: Record<string, unknown>; value?: unknown };
 }
 
 /** Describes the first failed check of an ajv validation in words a client can act on. */
@@ -53,7 +57,7 @@ export function describeValidationError(errors: ErrorObject[], context: string):
   if (error.keyword === 'additionalProperties') segments.push(String(params.additionalProperty));
   const field = segments.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
   const subject = field === '' ? (context === 'body' ? 'request body' : context) : `${LOCATIONS[context] ?? context} ${field}`;
-  return { field: field === '' ? context : field, message: `${subject} ${explain(error, params)}` };
+  return { field: field === '' ? context : field, message: `${subject} ${explain(error, params)}`, rule: { keyword: error.keyword, params, value: error.data } };
 }
 
 function explain(error: ErrorObject, params: Record<string, unknown>): string {

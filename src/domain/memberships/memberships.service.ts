@@ -54,6 +54,17 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
     });
   }
 
+  /**
+   * Member changes are judged by the level rules below, which a member may pass (leaving); so a
+   * personal key needs only the write scope here. Keys of the organization are not members: only
+   * an admin key changes members. The scope is checked first, as PostHog does.
+   */
+  async function requireMemberWriter(principal: Principal, organizationId: string): Promise<Grant> {
+    if (principal.kind !== 'personal_key') return requireOrganizationAccess(db, principal, organizationId, 'admin', 'organization_member');
+    requireWriteScope(principal, 'organization_member');
+    return requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
+  }
+
   async function requireOwnerRemains(trx: Db, organizationId: string, target: MemberRow, newLevel: number | null) {
     if (target.level === LEVEL.owner && (newLevel === null || newLevel < LEVEL.owner) && (await countOwners(trx, organizationId)) <= 1) {
       throw conflict('An organization must keep at least one owner: make someone else owner first.', 'last_owner');
@@ -89,8 +100,7 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
     },
 
     async update(principal: Principal, organizationId: string, userId: string, patch: PatchMemberInput): Promise<MemberRecord> {
-      const checked = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      requireWriteScope(principal, 'organization_member');
+      const checked = await requireMemberWriter(principal, organizationId);
       const level = newLevel(patch);
       return change(principal, checked, organizationId, userId, async (trx, target, requester) => {
         if (isSelf(principal, userId)) throw forbidden("You can't change your own access level.", 'own_level');
@@ -124,8 +134,7 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
 
     /** Removes a member; a member may remove themself (leave), admins may remove those at or below them. */
     async remove(principal: Principal, organizationId: string, userId: string): Promise<void> {
-      const checked = await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      requireWriteScope(principal, 'organization_member');
+      const checked = await requireMemberWriter(principal, organizationId);
       const leaving = isSelf(principal, userId);
       await change(principal, checked, organizationId, userId, async (trx, target, requester) => {
         if (!leaving && !actsAsAdmin(requester, 'organization_member')) {

@@ -7,6 +7,7 @@ export const ROLE_PERMISSIONS = [
   'organization_member:read',
   'organization_member:write',
 ] as const;
+export type RolePermission = (typeof ROLE_PERMISSIONS)[number];
 
 export const RoleMembershipSchema = Type.Object({
   id: Type.String({ format: 'uuid', description: 'ID of the role membership.' }),
