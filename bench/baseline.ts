@@ -8,8 +8,8 @@
  *   GET   /organizations/:id             select … from organizations where id = $1
  *   PATCH /organizations/:id  {"name"}   update organizations set name = $2 where id = $1
  *   GET   /organizations/:id/activities  the keyset page query Orgbase runs (limit 100 + 1)
- *   GET   /organizations/:id/members     the members page query Orgbase runs (memberships join users, limit 100 + 1)
- *   POST  /organizations/:id/roles/:roleId/memberships  {"userId"}  insert into role_memberships … (one row)
+ *   GET   /organizations/:id/members     PostHog's members page (memberships join users, newest first, with the count)
+ *   POST  /organizations/:id/roles/:roleId/role_memberships  {"user_uuid"}  insert into role_memberships … (one row)
  *   GET   /readyz
  */
 import { randomUUID } from 'node:crypto';
@@ -69,31 +69,30 @@ app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string
   },
 );
 
-app.get<{ Params: { id: string }; Querystring: { limit?: string } }>('/organizations/:id/members', async (request) => {
+app.get<{ Params: { id: string }; Querystring: { limit?: string; offset?: string } }>('/organizations/:id/members', async (request) => {
+  // The page PostHog's members list serves: newest first, with the member count, in one statement.
   const limit = Number(request.query.limit ?? '100');
   const { rows } = await pool.query(
-    'select m.user_id, u.email, u.first_name, u.last_name, m.level, m.joined_at from memberships m join users u on u.id = m.user_id ' +
-      'where m.organization_id = $1 order by m.joined_at, m.user_id limit $2',
-    [request.params.id, limit + 1],
+    'select m.id, m.user_id, u.number, u.email, u.first_name, u.last_name, m.level, m.joined_at, m.updated_at, ' +
+      '(select count(*)::int from memberships c where c.organization_id = $1) as total ' +
+      'from memberships m join users u on u.id = m.user_id ' +
+      'where m.organization_id = $1 order by m.joined_at desc, m.user_id desc limit $2 offset $3',
+    [request.params.id, limit, Number(request.query.offset ?? '0')],
   );
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1] as { joined_at: Date; user_id: string } | undefined;
-  const nextCursor =
-    rows.length > limit && last ? Buffer.from(JSON.stringify([last.joined_at.toISOString(), last.user_id])).toString('base64url') : undefined;
-  return { result: items, ...(nextCursor && { nextCursor }) };
+  return { count: (rows[0] as { total?: number } | undefined)?.total ?? 0, results: rows };
 });
 
-app.post<{ Params: { id: string; roleId: string }; Body: { userId: string } }>(
-  '/organizations/:id/roles/:roleId/memberships',
+app.post<{ Params: { id: string; roleId: string }; Body: { user_uuid: string } }>(
+  '/organizations/:id/roles/:roleId/role_memberships',
   async (request, reply) => {
     const now = new Date();
     try {
       const { rows } = await pool.query(
         'insert into role_memberships (id, role_id, organization_id, user_id, joined_at, updated_at) values ($1, $2, $3, $4, $5, $5) ' +
           'returning id, role_id, user_id, joined_at',
-        [randomUUID(), request.params.roleId, request.params.id, request.body.userId, now],
+        [randomUUID(), request.params.roleId, request.params.id, request.body.user_uuid, now],
       );
-      return { result: rows[0] };
+      return reply.status(201).send(rows[0]);
     } catch (error) {
       if ((error as { code?: string }).code === '23505') return reply.status(409).send({ error: 'already in role' });
       throw error;

@@ -170,7 +170,7 @@ function grantSequence(pathOf: (roleId: string) => string, roleIds: readonly str
     issued: () => issued,
     next: () => {
       const i = issued++ % capacity;
-      return { path: pathOf(roleIds[Math.floor(i / userIds.length)]!), body: JSON.stringify({ userId: userIds[i % userIds.length] }) };
+      return { path: pathOf(roleIds[Math.floor(i / userIds.length)]!), body: JSON.stringify({ user_uuid: userIds[i % userIds.length] }) };
     },
   };
 }
@@ -180,8 +180,9 @@ async function countGrants(client: pg.Client, roleIds: readonly string[]): Promi
   return Number(rows[0]!.count);
 }
 
-const membersPath = (organizationId: string) => `/v1/organizations/${organizationId}/members?limit=${PAGE_SIZE}`;
-const grantPath = (organizationId: string, roleId: string) => `/v1/organizations/${organizationId}/roles/${roleId}/memberships`;
+// Both people scenarios use the PostHog surface, as issue 3 names them.
+const membersPath = (organizationId: string) => `/api/organizations/${organizationId}/members/?limit=${PAGE_SIZE}`;
+const grantPath = (organizationId: string, roleId: string) => `/api/organizations/${organizationId}/roles/${roleId}/role_memberships/`;
 
 /**
  * Counts the round trips of a members page and of a grant (personal key and root key) through a
@@ -209,7 +210,7 @@ export async function measurePeopleRoundTrips(options: {
       logLevel: options.logLevel,
       personalAuth: fixture.auth,
       membersPath: membersPath(fixture.organizationId),
-      grant: (i) => ({ path: grantPath(fixture.organizationId, probeRole!), body: JSON.stringify({ userId: fixture.memberIds[i] }) }),
+      grant: (i) => ({ path: grantPath(fixture.organizationId, probeRole!), body: JSON.stringify({ user_uuid: fixture.memberIds[i] }) }),
     });
     options.log(
       `round trips (counted): members page ${counts.membersPage.length}, grant ${counts.grantPersonal.length} with the personal key, ` +
@@ -264,22 +265,23 @@ export async function runPeopleScenarios(ctx: {
   const organizationId = fixture.organizationId;
   const headers = { authorization: fixture.auth };
 
-  // Members page: the same 100 members, in the same order, from both servers.
+  // Members page: the same 100 members (newest first), and the same count, from both servers.
   const path = membersPath(organizationId);
   const basePath = `/organizations/${organizationId}/members?limit=${PAGE_SIZE}`;
   const page = await getJson(`${orgbase.url}${path}`, headers);
   const basePage = await getJson(`${baseline.url}${basePath}`);
-  const expected = fixture.memberIds.slice(0, PAGE_SIZE).join();
+  const ids = page.results.map((m: { user: { uuid: string } }) => m.user.uuid);
   if (
-    page.result.map((m: { userId: string }) => m.userId).join() !== expected ||
-    basePage.result.map((m: { user_id: string }) => m.user_id).join() !== expected ||
-    !page.nextCursor ||
-    !basePage.nextCursor
+    ids.length !== PAGE_SIZE ||
+    ids.join() !== basePage.results.map((m: { user_id: string }) => m.user_id).join() ||
+    page.count !== basePage.count ||
+    page.count < fixture.memberIds.length ||
+    !page.next
   ) {
-    throw new Error('bench: the members pages of Orgbase and the baseline are not the first 100 seeded members');
+    throw new Error('bench: the members pages of Orgbase and the baseline differ');
   }
   const members = await scenario(
-    'GET …/members (10,000 members)',
+    'GET /api/…/members/ (10,000 members)',
     { orgbase: `GET ${path} (admin's personal key)`, baseline: `GET ${basePath}` },
     [spec(orgbase, 'GET', path, { headers }), spec(baseline, 'GET', basePath)],
     { text: '≥ 0.50× base', check: ({ ratio }) => ratio >= 0.5 },
@@ -293,14 +295,14 @@ export async function runPeopleScenarios(ctx: {
   const baselineRoles = await createRoles(orgbase.url, ctx.rootKey, organizationId, names('baseline'));
   log(`${rolesPerSide} fresh roles per side for the grant scenario (${(rolesPerSide * fixture.memberIds.length).toLocaleString('en')} grants each)`);
   const grants = grantSequence((roleId) => grantPath(organizationId, roleId), orgbaseRoles, fixture.memberIds);
-  const baseGrants = grantSequence((roleId) => `/organizations/${organizationId}/roles/${roleId}/memberships`, baselineRoles, fixture.memberIds);
+  const baseGrants = grantSequence((roleId) => `/organizations/${organizationId}/roles/${roleId}/role_memberships`, baselineRoles, fixture.memberIds);
   const counts = ctx.roundTrips;
   const extra = counts && counts.grantPersonal.length - counts.grantRoot.length;
   const row = await scenario(
-    'POST …/roles/{id}/memberships',
+    'POST /api/…/role_memberships/',
     {
-      orgbase: `POST ${grantPath(organizationId, '{roleId}')} {"userId": <a new member every request>} (admin's personal key)`,
-      baseline: 'POST /organizations/{id}/roles/{roleId}/memberships (insert into role_memberships … values (…))',
+      orgbase: `POST ${grantPath(organizationId, '{roleId}')} {"user_uuid": <a new member every request>} (admin's personal key)`,
+      baseline: 'POST /organizations/{id}/roles/{roleId}/role_memberships (insert into role_memberships … values (…))',
     },
     [spec(orgbase, 'POST', grantPath(organizationId, orgbaseRoles[0]!), { headers, next: grants.next }), spec(baseline, 'POST', '/', { next: baseGrants.next })],
     { text: 'access check ≤ 1 round trip', check: () => extra !== undefined && extra <= 1 },
@@ -344,8 +346,8 @@ export function describePeople(result: PeopleResult, fixture: PeopleFixture): st
   const extra = counts.grantPersonal.length - counts.grantRoot.length;
   lines.push(
     'PostgreSQL round trips per request (a second Orgbase behind a protocol-counting proxy, warmed up: key cached, statements prepared):',
-    `  GET …/members?limit=100, personal key: ${counts.membersPage.length} (baseline: 1)`,
-    `  POST …/roles/{id}/memberships: personal key ${counts.grantPersonal.length}, root key ${counts.grantRoot.length} (no access check) ` +
+    `  GET /api/…/members/?limit=100, personal key: ${counts.membersPage.length} (baseline: 1)`,
+    `  POST /api/…/roles/{id}/role_memberships/: personal key ${counts.grantPersonal.length}, root key ${counts.grantRoot.length} (no access check) ` +
       `→ the permission check costs ${extra} extra round trip${extra === 1 ? '' : 's'} (baseline: 1, the insert alone)`,
     `  first request of the fresh process (members page, key not yet cached): ${counts.firstRequest.length}`,
     '  the grant with the personal key, one line per round trip:',

@@ -110,4 +110,25 @@ onEachDatabase('custom roles', (server) => {
     assert.equal(bad.body.field, 'permissions[0]');
     assert.equal((await activitiesOf(server(), organization.id)).length, before);
   });
+  it('a grant racing the member\u2019s removal never outlives the membership; one grant per activity', async () => {
+    const organization = await createOrganization(server());
+    const role = await createRole(server(), organization.id, { name: 'Racers' });
+    const grantsUrl = rolesUrl(organization.id, `/${role.id}/memberships`);
+    for (let round = 0; round < 5; round++) {
+      const user = await createUserWithKey(server());
+      await joinOrganization(server(), organization.id, user, 1);
+      const [grant, removal] = await Promise.all([
+        server().request({ method: 'POST', url: grantsUrl, auth: 'root', body: { userId: user.id } }),
+        server().request({ method: 'DELETE', url: `/v1/organizations/${organization.id}/members/${user.id}`, auth: 'root' }),
+      ]);
+      assert.equal(removal.status, 200, JSON.stringify(removal.body));
+      // Either order is fine: granted then removed with the membership, or refused as no longer a member.
+      assert.ok(grant.status === 200 || (grant.status === 400 && grant.body.code === 'not_a_member'), JSON.stringify(grant.body));
+    }
+    const grants = await server().request({ method: 'GET', url: grantsUrl, auth: 'root' });
+    assert.deepEqual(grants.body.result, [], 'no grant outlived its membership');
+    const trail = await activitiesOf(server(), organization.id);
+    const granted = trail.filter((a) => a.type === 'organization_member_update_roles');
+    assert.ok(granted.every((a) => a.changes.roles.new === 'Racers' && a.actorType === 'support'));
+  });
 });

@@ -9,6 +9,7 @@ import * as people from './migrations/0002-people.js';
 import * as invitations from './migrations/0003-invitations.js';
 import * as roles from './migrations/0004-roles.js';
 import * as posthogPeople from './migrations/0005-posthog-people.js';
+import * as grantsFollowMembership from './migrations/0006-grants-follow-membership.js';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003-invitations': invitations,
   '0004-roles': roles,
   '0005-posthog-people': posthogPeople,
+  '0006-grants-follow-membership': grantsFollowMembership,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

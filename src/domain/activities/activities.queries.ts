@@ -1,6 +1,7 @@
-import { CompiledQuery, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ActivitiesTable } from '../../db/schema.js';
+import type { Actor } from '../principal.js';
 
 export type ActivityRow = Omit<Selectable<ActivitiesTable>, 'project_id'>;
 
@@ -10,6 +11,16 @@ const SERVED_COLUMNS = [
   'user_agent', 'target_id', 'key_update_type', 'changes', 'created_at',
 ] as const;
 export type NewActivityRow = Omit<Selectable<ActivitiesTable>, 'changes'> & { changes: string | null };
+
+/**
+ * For statements that record their own change (one round trip instead of a transaction): the
+ * activity columns they insert, and the actor's values in that order after `id, organization_id, type`.
+ */
+export const ACTIVITY_INSERT_COLUMNS = sql.raw(
+  '(id, organization_id, type, actor_type, actor_id, actor_details, actor_ip, user_agent, target_id, changes, created_at)',
+);
+export const actorValues = (actor: Actor) =>
+  sql`${actor.type}::text, ${actor.id}::text, ${actor.details}::text, ${actor.ip}::text, ${actor.userAgent}::text`;
 
 export async function insertActivities(db: Db, rows: NewActivityRow[]): Promise<void> {
   if (rows.length > 0) await db.insertInto('activities').values(rows).execute();

@@ -140,9 +140,8 @@ export async function updateMembershipLevel(db: Db, organizationId: string, user
     .execute();
 }
 
-/** Removes the membership and the member's role grants in that organization. */
+/** Removes the membership; the member's role grants in that organization go with it (on delete cascade). */
 export async function deleteMembership(db: Db, organizationId: string, userId: string): Promise<void> {
-  await db.deleteFrom('role_memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
   await db.deleteFrom('memberships').where('organization_id', '=', organizationId).where('user_id', '=', userId).execute();
 }
 

@@ -1,7 +1,9 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { RoleMembershipsTable, RolesTable } from '../../db/schema.js';
-import { toMemberRecord, type MemberRecord } from '../memberships/memberships.queries.js';
+import { ACTIVITY_INSERT_COLUMNS, actorValues } from '../activities/activities.queries.js';
+import { toMemberRecord, type MemberRecord, type MemberRow } from '../memberships/memberships.queries.js';
+import type { Actor } from '../principal.js';
 import { toUserSummary, type UserSummary } from '../users/user-summary.js';
 
 export type RoleRow = Selectable<RolesTable>;
@@ -183,4 +185,59 @@ export async function sliceRoleMemberships(
 
 export async function roleMembershipCount(db: Db, roleId: string): Promise<number> {
   return (await db.selectNoFrom(countGrants(roleId).as('total')).executeTakeFirstOrThrow()).total;
+}
+
+export interface AuditedGrant {
+  id: string;
+  roleId: string;
+  organizationId: string;
+  userId: string;
+  now: Date;
+  actor: Actor;
+  activityId: string;
+}
+
+/** What granting found: the role (if live), the member (if one), and the grant (if new). */
+export interface GrantOutcome {
+  roleName: string | null;
+  member: MemberRow | null;
+  grant: { id: string; joinedAt: Date; updatedAt: Date } | null;
+}
+
+/**
+ * Grants a role to a member and records `organization_member_update_roles`, in ONE statement. The
+ * outcome says why nothing was granted: no live role, not a member, or already granted (the unique
+ * (role, user) index). The foreign keys to the role and the membership keep concurrent deletes
+ * honest: a grant never outlives either.
+ */
+export async function grantRoleAudited(db: Db, g: AuditedGrant): Promise<GrantOutcome> {
+  const result = await sql<MemberRow & { role_name: string | null; grant_id: string | null; granted_at: Date | null; grant_updated_at: Date | null }>`
+    with role as (
+      select r.id, r.name from roles r join organizations o on o.id = r.organization_id
+      where r.id = ${g.roleId}::uuid and r.organization_id = ${g.organizationId}::uuid and o.deleted_at is null
+    ), member as (
+      select m.id as membership_id, m.user_id, u.number as user_number, u.email, u.first_name, u.last_name,
+        m.level, m.joined_at, m.updated_at
+      from memberships m join users u on u.id = m.user_id
+      where m.organization_id = ${g.organizationId}::uuid and m.user_id = ${g.userId}::uuid
+    ), granted as (
+      insert into role_memberships (id, role_id, organization_id, user_id, joined_at, updated_at)
+      select ${g.id}::uuid, role.id, ${g.organizationId}::uuid, member.user_id, ${g.now}::timestamptz, ${g.now}::timestamptz
+      from role cross join member
+      on conflict (role_id, user_id) do nothing
+      returning id, joined_at, updated_at
+    ), recorded as (
+      insert into activities ${ACTIVITY_INSERT_COLUMNS}
+      select ${g.activityId}::uuid, ${g.organizationId}::uuid, 'organization_member_update_roles', ${actorValues(g.actor)}, member.user_id,
+        jsonb_build_object('roles', jsonb_build_object('old', null, 'new', role.name)), ${g.now}::timestamptz
+      from granted cross join role cross join member
+    )
+    select role.name as role_name, member.*, granted.id as grant_id, granted.joined_at as granted_at, granted.updated_at as grant_updated_at
+    from (select 1) as one left join role on true left join member on true left join granted on true`.execute(db);
+  const row = result.rows[0]!;
+  return {
+    roleName: row.role_name,
+    member: row.membership_id === null ? null : row,
+    grant: row.grant_id === null ? null : { id: row.grant_id, joinedAt: row.granted_at!, updatedAt: row.grant_updated_at! },
+  };
 }

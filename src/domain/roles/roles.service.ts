@@ -5,12 +5,12 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import { isUniqueViolation } from '../../db/errors.js';
+import { foreignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
 import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, invalid, notFound } from '../errors.js';
-import { findMember, toMemberRecord } from '../memberships/memberships.queries.js';
+import { toMemberRecord } from '../memberships/memberships.queries.js';
 import { requireNonBlankName } from '../names.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import { pageById, sliceBounds, toSlice, type Page, type PageRequest, type Slice, type SliceRequest } from '../pagination.js';
@@ -21,8 +21,8 @@ import {
   findRole,
   findRoleMembership,
   findRoleWithCreator,
+  grantRoleAudited,
   insertRole,
-  insertRoleMembership,
   listRoles,
   membershipsOfRoles,
   roleCount,
@@ -36,6 +36,7 @@ import {
 } from './roles.queries.js';
 import type { CreateRoleInput, PatchRoleInput } from './roles.schemas.js';
 
+const notAMember = (userId: string) => invalid('userId', `userId: ${userId} is not a member of this organization`, 'not_a_member');
 const duplicateName = (name: string) => conflict(`name: there is already a role named "${name}".`, 'unique', 'name');
 
 export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activities: ActivityRecorder }) {
@@ -160,32 +161,28 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
       return record;
     },
 
-    /** Grants the role to a member of the same organization (only). */
+    /** Grants the role to a member of the same organization (only), in one statement with its activity. */
     async addMember(principal: Principal, organizationId: string, roleId: string, userId: string): Promise<RoleMembershipRecord> {
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      return write(organizationId, async (trx) => {
-        const role = await findRole(trx, organizationId, roleId);
-        if (!role) throw notFound('Role', roleId);
-        const member = await findMember(trx, organizationId, userId);
-        if (!member) {
-          throw invalid('userId', `userId: ${userId} is not a member of this organization`, 'not_a_member');
-        }
-        const now = clock.now();
-        const created = await insertRoleMembership(trx, {
-          id: ids.uuid(),
-          role_id: roleId,
-          organization_id: organizationId,
-          user_id: userId,
-          joined_at: now,
-          updated_at: now,
-        }).catch((error: unknown) => {
-          throw isUniqueViolation(error) ? conflict('The user is already part of the role.', 'already_in_role', 'userId') : error;
-        });
-        await activities.record(trx, principal.actor, [
-          { type: 'organization_member_update_roles', organizationId, targetId: userId, changes: { roles: { old: null, new: role.name } } },
-        ]);
-        return { id: created.id, roleId, member: toMemberRecord(member), joinedAt: created.joined_at, updatedAt: created.updated_at };
+      const now = clock.now();
+      const outcome = await grantRoleAudited(db, {
+        id: ids.uuid(),
+        roleId,
+        organizationId,
+        userId,
+        now,
+        actor: principal.actor,
+        activityId: ids.uuid(),
+      }).catch((error: unknown) => {
+        // The role or the membership was deleted while the grant was being written.
+        const violation = foreignKeyViolation(error);
+        if (violation?.constraint === 'role_memberships_membership_fkey') throw notAMember(userId);
+        throw violation ? notFound('Role', roleId) : error;
       });
+      if (outcome.roleName === null) throw notFound('Role', roleId);
+      if (outcome.member === null) throw notAMember(userId);
+      if (outcome.grant === null) throw conflict('The user is already part of the role.', 'already_in_role', 'userId');
+      return { id: outcome.grant.id, roleId, member: toMemberRecord(outcome.member), joinedAt: outcome.grant.joinedAt, updatedAt: outcome.grant.updatedAt };
     },
 
     async removeMember(principal: Principal, organizationId: string, roleId: string, membershipId: string): Promise<void> {
