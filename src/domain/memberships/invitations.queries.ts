@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { InvitationsTable } from '../../db/schema.js';
-import { toUserSummary, type UserSummary } from '../users/user-summary.js';
+import { CREATOR_COLUMNS, creatorOf, type CreatorColumns, type UserSummary } from '../users/user-summary.js';
 
 export type InvitationRow = Selectable<InvitationsTable>;
 
@@ -20,12 +20,7 @@ export interface InvitationRecord {
   acceptedAt: Date | null;
 }
 
-type InvitationWithCreator = InvitationRow & {
-  creator_number: number | null;
-  creator_email: string | null;
-  creator_first_name: string | null;
-  creator_last_name: string | null;
-};
+type InvitationWithCreator = InvitationRow & CreatorColumns;
 
 export function toInvitationRecord(row: InvitationWithCreator): InvitationRecord {
   return {
@@ -35,16 +30,7 @@ export function toInvitationRecord(row: InvitationWithCreator): InvitationRecord
     level: row.level,
     firstName: row.first_name,
     message: row.message,
-    createdBy:
-      row.created_by === null || row.creator_number === null
-        ? null
-        : toUserSummary({
-            user_id: row.created_by,
-            user_number: row.creator_number,
-            email: row.creator_email!,
-            first_name: row.creator_first_name!,
-            last_name: row.creator_last_name!,
-          }),
+    createdBy: creatorOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expireAt: row.expire_at,
@@ -57,7 +43,7 @@ function invitationsWithCreators(db: Db, organizationId: string) {
     .selectFrom('invitations as i')
     .leftJoin('users as u', 'u.id', 'i.created_by')
     .selectAll('i')
-    .select(['u.number as creator_number', 'u.email as creator_email', 'u.first_name as creator_first_name', 'u.last_name as creator_last_name'])
+    .select(CREATOR_COLUMNS)
     .where('i.organization_id', '=', organizationId);
 }
 

@@ -51,21 +51,24 @@ export const toMemberRecord = (row: MemberRow): MemberRecord => ({
   updatedAt: row.updated_at,
 });
 
+/** A MemberRow's columns, from `memberships as m` joined with `users as u`. */
+export const MEMBER_COLUMNS = [
+  'm.id as membership_id',
+  'm.user_id',
+  'u.number as user_number',
+  'u.email',
+  'u.first_name',
+  'u.last_name',
+  'm.level',
+  'm.joined_at',
+  'm.updated_at',
+] as const;
+
 function members(db: Db, organizationId: string) {
   return db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select([
-      'm.id as membership_id',
-      'm.user_id',
-      'u.number as user_number',
-      'u.email',
-      'u.first_name',
-      'u.last_name',
-      'm.level',
-      'm.joined_at',
-      'm.updated_at',
-    ])
+    .select(MEMBER_COLUMNS)
     .where('m.organization_id', '=', organizationId);
 }
 

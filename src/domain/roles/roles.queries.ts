@@ -2,9 +2,9 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { RoleMembershipsTable, RolesTable } from '../../db/schema.js';
 import { ACTIVITY_INSERT_COLUMNS, actorValues } from '../activities/activities.queries.js';
-import { toMemberRecord, type MemberRecord, type MemberRow } from '../memberships/memberships.queries.js';
+import { MEMBER_COLUMNS, toMemberRecord, type MemberRecord, type MemberRow } from '../memberships/memberships.queries.js';
 import type { Actor } from '../principal.js';
-import { toUserSummary, type UserSummary } from '../users/user-summary.js';
+import { CREATOR_COLUMNS, creatorOf, type CreatorColumns, type UserSummary } from '../users/user-summary.js';
 
 export type RoleRow = Selectable<RolesTable>;
 export type RoleMembershipRow = Selectable<RoleMembershipsTable>;
@@ -29,28 +29,14 @@ export interface RoleRecord {
   members: RoleMembershipRecord[];
 }
 
-type RoleWithCreator = RoleRow & {
-  creator_number: number | null;
-  creator_email: string | null;
-  creator_first_name: string | null;
-  creator_last_name: string | null;
-};
+type RoleWithCreator = RoleRow & CreatorColumns;
 
 export function toRoleRecord(row: RoleWithCreator, members: RoleMembershipRecord[]): RoleRecord {
   return {
     id: row.id,
     name: row.name,
     permissions: row.permissions,
-    createdBy:
-      row.created_by === null || row.creator_number === null
-        ? null
-        : toUserSummary({
-            user_id: row.created_by,
-            user_number: row.creator_number,
-            email: row.creator_email!,
-            first_name: row.creator_first_name!,
-            last_name: row.creator_last_name!,
-          }),
+    createdBy: creatorOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     members,
@@ -62,7 +48,7 @@ function rolesWithCreators(db: Db, organizationId: string) {
     .selectFrom('roles as r')
     .leftJoin('users as u', 'u.id', 'r.created_by')
     .selectAll('r')
-    .select(['u.number as creator_number', 'u.email as creator_email', 'u.first_name as creator_first_name', 'u.last_name as creator_last_name'])
+    .select(CREATOR_COLUMNS)
     .where('r.organization_id', '=', organizationId);
 }
 
@@ -117,21 +103,7 @@ function roleMemberships(db: Db) {
     .selectFrom('role_memberships as rm')
     .innerJoin('memberships as m', (join) => join.onRef('m.organization_id', '=', 'rm.organization_id').onRef('m.user_id', '=', 'rm.user_id'))
     .innerJoin('users as u', 'u.id', 'rm.user_id')
-    .select([
-      'rm.id',
-      'rm.role_id',
-      'rm.joined_at as granted_at',
-      'rm.updated_at as grant_updated_at',
-      'm.id as membership_id',
-      'm.user_id',
-      'u.number as user_number',
-      'u.email',
-      'u.first_name',
-      'u.last_name',
-      'm.level',
-      'm.joined_at',
-      'm.updated_at',
-    ]);
+    .select(['rm.id', 'rm.role_id', 'rm.joined_at as granted_at', 'rm.updated_at as grant_updated_at', ...MEMBER_COLUMNS]);
 }
 
 type RoleMembershipWithMember = Awaited<ReturnType<ReturnType<typeof roleMemberships>['execute']>>[number];
