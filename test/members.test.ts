@@ -19,6 +19,10 @@ onEachDatabase('members and invitations', (server) => {
     assert.deepEqual([accept.body.result.userId, accept.body.result.role, accept.body.result.level], [ada.id, 'admin', 8]);
     const again = await server().request({ method: 'POST', url: `/v1/invitations/${invitation.body.result.id}/accept`, auth: ada.auth });
     assertErrorEnvelope(again.body, 409, 'invitation_used');
+    const revoke = await server().request({ method: 'DELETE', url: `/v1/organizations/${organization.id}/invitations/${invitation.body.result.id}`, auth: 'root' });
+    assertErrorEnvelope(revoke.body, 409, 'invitation_used');
+    const kept = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}/invitations/${invitation.body.result.id}`, auth: 'root' });
+    assert.equal(kept.body.result.acceptedAt, accept.body.result.joinedAt, 'a used invitation stays, as the record of the join');
     const list = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}/members`, auth: ada.auth });
     assert.deepEqual(list.body.result.map((m: any) => m.userId), [ada.id]);
     const types = (await activitiesOf(server(), organization.id)).map((a) => a.type);

@@ -105,6 +105,8 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
       await db.transaction().execute(async (trx) => {
         const row = await findInvitation(trx, id, { organizationId, forUpdate: true });
         if (!row) throw notFound('Invitation', id);
+        // An accepted invitation is the record of how the member joined: it stays.
+        if (row.accepted_at !== null) throw conflict('This invitation has already been used: it cannot be revoked.', 'invitation_used');
         await deleteInvitation(trx, id);
         await activities.record(trx, principal.actor, [
           { type: 'organization_invite_delete', organizationId, targetId: id, changes: { email: { old: row.email, new: null } } },

@@ -37,8 +37,12 @@ export function sendPostHogError(error: unknown, request: FastifyRequest, reply:
   return reply.status(overriddenStatus ?? status).send({ ...body, ...fields });
 }
 
-export function toPostHogError(problem: Problem, fieldNames: Record<string, string>): { status: number; body: PostHogError } {
-  const attr = problem.field === undefined || ['body', 'querystring', 'params'].includes(problem.field) ? null : attrOf(problem.field, fieldNames);
+export function toPostHogError(original: Problem, fieldNames: Record<string, string>): { status: number; body: PostHogError } {
+  const attr = original.field === undefined || ['body', 'querystring', 'params'].includes(original.field) ? null : attrOf(original.field, fieldNames);
+  // The core starts some messages with the native field name ("email: …"); `attr` names it here.
+  const problem = original.field !== undefined && original.message.startsWith(`${original.field}: `)
+    ? { ...original, message: capitalize(original.message.slice(original.field.length + 2)) }
+    : original;
   switch (problem.status) {
     case 400:
       if (problem.rule) return { status: 400, body: { type: 'validation_error', ...drfValidation(problem.rule, problem.message), attr } };
@@ -63,6 +67,8 @@ export function toPostHogError(problem: Problem, fieldNames: Record<string, stri
       return { status: problem.status, body: invalidRequest(problem.code, problem.message) };
   }
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 const invalidRequest = (code: string, detail: string): PostHogError => ({ type: 'invalid_request', code, detail, attr: null });
 

@@ -68,7 +68,7 @@ export const toInvite = (invite: InvitationRecord, now: Date) => ({
 
 /**
  * DRF's LimitOffsetPagination body: absolute `next`/`previous` links that keep the request's other
- * query parameters; `previous` drops `offset` when it would be 0, as DRF does.
+ * query parameters (sorted, as DRF writes them); `previous` drops `offset` when it would be 0.
  */
 export function toPaginated<T, U>(request: FastifyRequest, slice: Slice<T>, map: (item: T) => U) {
   const query = request.query as { limit?: number; offset?: number };
@@ -80,6 +80,7 @@ export function toPaginated<T, U>(request: FastifyRequest, slice: Slice<T>, map:
     target.searchParams.set('limit', String(limit));
     if (newOffset === null) target.searchParams.delete('offset');
     else target.searchParams.set('offset', String(newOffset));
+    target.searchParams.sort(); // DRF writes the parameters sorted by name
     return target.toString();
   };
   return {

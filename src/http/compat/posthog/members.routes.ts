@@ -25,6 +25,10 @@ const noContent = { 204: Type.Null({ description: 'No response body' }), ...erro
 const inviteErrors: ErrorOverrides = {
   already_member: { detail: 'A user with this email address already belongs to the organization.' },
 };
+/** PostHog deletes an invite once it is used: a used one is not there to delete. */
+const usedInvite: ErrorOverrides = {
+  invitation_used: { status: 404, type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null },
+};
 
 export const postHogMemberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { memberships, invitations } = services;
@@ -87,6 +91,7 @@ export const postHogMemberRoutes: FastifyPluginAsyncTypebox<{ services: Services
   });
 
   app.delete(`${invites}:id/`, {
+    config: { posthogErrors: usedInvite },
     schema: { tags: ['PostHog: invites'], operationId: 'invites_destroy', params: InviteParams, response: noContent },
   }, async (request, reply) => {
     const { principal, organizationId } = await callerAndOrganization(services, request);
