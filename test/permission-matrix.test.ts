@@ -13,11 +13,15 @@
  *   → else 403 `admin_level_required` (member routes: PostHog's own refusals, see below).
  *
  * Every refused mutation must change nothing: the target read back as root and the
- * organization's activity count are compared before and after. Every successful mutation must
+ * organization's activity count (the activities recorded since the call began) are compared
+ * before and after. Every successful mutation must
  * change both, which proves each snapshot can see the change it guards against.
  *
  * The table is surface-neutral: a row names its surface, and the surface adapter says how its
- * error bodies carry the code and message, so the PostHog routes can be appended as more rows.
+ * error bodies carry the code and message. The PostHog surface (`/api`) answers the same refusals
+ * with DRF's coarser codes (`permission_denied`, `not_found`) and the domain message in `detail`:
+ * its rows are judged by the same rules, through the PostHog adapter. Its `@current` rows resolve
+ * the organization from the credential first, then apply the same rules there.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -31,7 +35,7 @@ import { startServer, type Auth, type TestServer } from './helpers/server.js';
 // ---------------------------------------------------------------------------------------------
 
 type Surface = 'native' | 'posthog';
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type ScopeObject = 'organization' | 'organization_member';
 type Access = 'read' | 'admin';
 type Scope = 'organization:read' | 'organization:write' | 'organization_member:read' | 'organization_member:write' | '*';
@@ -82,7 +86,7 @@ interface World {
 }
 
 /** What a call should come to. `reason` is the native error code; surfaces map it to their own. */
-type Outcome = { ok: true } | { ok: false; status: 403 | 404; reason: string; message?: string };
+type Outcome = { ok: true } | { ok: false; status: 400 | 403 | 404; reason: string; message?: string };
 
 const OK: Outcome = { ok: true };
 const notFound: Outcome = { ok: false, status: 404, reason: 'not_found' };
@@ -140,17 +144,31 @@ const SURFACES: Record<Surface, SurfaceAdapter> = {
     assertErrorShape: (body, status) => assertErrorEnvelope(body, status),
     assertSuccessShape: (body, method) => assertEnvelope(body, { result: method !== 'DELETE' }),
   },
-  /** PostHog (rows to come): `{type, code, detail, attr}`, with DRF's generic codes. */
+  /**
+   * PostHog: no envelope; errors are `{type, code, detail, attr}` with DRF's generic codes, the
+   * domain message in `detail` (compared where the rules know it: missing scope, insufficient
+   * level, limited key, the member rules), and DRF's fixed 404.
+   */
   posthog: {
     errorCode: (body) => body?.code,
     errorMessage: (body) => body?.detail,
-    codeFor: (outcome) => (outcome.status === 404 ? 'not_found' : 'permission_denied'),
-    assertErrorShape: (body) => {
-      assert.equal(typeof body?.type, 'string', JSON.stringify(body));
-      assert.equal(typeof body?.detail, 'string', JSON.stringify(body));
-      assert.ok('attr' in body, JSON.stringify(body));
+    codeFor: (outcome) => (outcome.status === 404 ? 'not_found' : outcome.status === 403 ? 'permission_denied' : outcome.reason),
+    assertErrorShape: (body, status) => {
+      const shown = JSON.stringify(body);
+      assert.deepEqual(Object.keys(body ?? {}).sort(), ['attr', 'code', 'detail', 'type'], `not a PostHog error: ${shown}`);
+      assert.ok(typeof body.detail === 'string' && body.detail.trim() !== '', `no detail: ${shown}`);
+      if (status === 403) assert.deepEqual([body.type, body.attr], ['authentication_error', null], shown);
+      if (status === 404) assert.deepEqual(body, { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null });
+      if (status === 400) assert.equal(body.type, 'validation_error', shown);
     },
-    assertSuccessShape: () => {},
+    assertSuccessShape: (body, method) => {
+      if (method === 'DELETE') {
+        assert.equal(body, undefined, `204 with a body: ${JSON.stringify(body)}`);
+        return;
+      }
+      assert.ok(body !== null && typeof body === 'object' && !Array.isArray(body), `not an object: ${JSON.stringify(body)}`);
+      assert.ok(!('requestId' in body) && !('result' in body), `an envelope: ${JSON.stringify(body)}`);
+    },
   },
 };
 
@@ -242,6 +260,19 @@ async function newMemberTarget(ctx: PrepareContext): Promise<{ userId: string }>
   return { userId: user.id };
 }
 const memberUserId = (ctx: PrepareContext) => ctx.world.callers.get('member')!.userId!;
+
+/** A role of "home" granted to the member (as root). */
+async function newGrant(ctx: PrepareContext): Promise<{ roleId: string; membershipId: string }> {
+  const role = await newRole(ctx);
+  const membership = await asRoot(ctx.server, 'POST', orgUrl(ctx, `/roles/${role.id}/memberships`), { userId: memberUserId(ctx) });
+  return { roleId: role.id, membershipId: membership.id as string };
+}
+
+// What a level-1 member hears on the member routes instead of `admin_level_required` (PostHog's
+// rules, memberships.service.ts): raising someone to admin is "above your own level" before it is
+// "only admins edit others"; removing someone else is for admins.
+const RAISE_REFUSAL = forbidden('level_too_high', 'You can only change access level of others to lower or equal to your current one.');
+const REMOVE_REFUSAL = forbidden('admin_level_required', 'You can only remove others if you are an admin.');
 
 const PRIVATE_ENDPOINT_SERVICE = 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0';
 
@@ -400,11 +431,7 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
   }),
   route({
     surface: 'native', name: 'DELETE /v1/organizations/{id}/roles/{roleId}/memberships/{membershipId}', method: 'DELETE', object: 'organization', access: 'admin', successStatus: 200,
-    prepare: async (ctx) => {
-      const role = await newRole(ctx);
-      const membership = await asRoot(ctx.server, 'POST', orgUrl(ctx, `/roles/${role.id}/memberships`), { userId: memberUserId(ctx) });
-      return { roleId: role.id, membershipId: membership.id as string };
-    },
+    prepare: newGrant,
     url: (ctx) => orgUrl(ctx, `/roles/${ctx.target.roleId}/memberships/${ctx.target.membershipId}`),
     snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/roles/${ctx.target.roleId}`)),
   }),
@@ -446,21 +473,14 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
     snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/invitations/${ctx.target.id}`)),
   }),
   // Member changes follow PostHog's rules (memberships.service.ts): the target is a level-1 member
-  // who is not the caller. Raising them to admin: PostHog checks "not above your own level" before
-  // "only admins edit others", so a level-1 member hears the former.
-  //
-  // SPEC ≠ SRC (these two rows fail until src follows the spec; the rule is asserted, not the code):
-  // - orgDeveloperKey: the spec refuses every mutation to a developer key with 403
-  //   `admin_role_required`; src lets the key through as a level-1 member and answers with the
-  //   PostHog level refusal (`level_too_high` on PATCH, `admin_level_required` on DELETE).
-  // - scoped(organization:read) and scoped(organization:write): a mutation needs
-  //   `organization_member:write`, and the spec's refusal names it; src checks read access first and
-  //   names `organization_member:read`.
+  // who is not the caller (RAISE_REFUSAL, REMOVE_REFUSAL). As for every mutation, a developer key
+  // gets `admin_role_required`, and a personal key's refusal for want of scope names
+  // `organization_member:write` (the write scope is checked first, as PostHog does).
   route({
     surface: 'native', name: 'PATCH /v1/organizations/{id}/members/{userId}', method: 'PATCH', object: 'organization_member', access: 'admin', successStatus: 200,
     prepare: newMemberTarget,
     consumes: true, // the target is an admin now
-    levelRefusal: forbidden('level_too_high', 'You can only change access level of others to lower or equal to your current one.'),
+    levelRefusal: RAISE_REFUSAL,
     url: (ctx) => orgUrl(ctx, `/members/${ctx.target.userId}`),
     body: () => ({ level: 8 }),
     snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/members/${ctx.target.userId}`)),
@@ -469,9 +489,217 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
   route({
     surface: 'native', name: 'DELETE /v1/organizations/{id}/members/{userId}', method: 'DELETE', object: 'organization_member', access: 'admin', successStatus: 200,
     prepare: newMemberTarget,
-    levelRefusal: forbidden('admin_level_required', 'You can only remove others if you are an admin.'),
+    levelRefusal: REMOVE_REFUSAL,
     url: (ctx) => orgUrl(ctx, `/members/${ctx.target.userId}`),
     snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/members/${ctx.target.userId}`)),
+  }),
+];
+
+// --- the PostHog surface, `/api` ---
+
+const apiUrl = (ctx: PrepareContext, rest = '') => `/api/organizations/${ctx.home}${rest}`;
+const ALL = '?limit=1000';
+/** For what a POST could make: a page of one still carries the total (`count`). */
+const COUNTED = '?limit=1';
+
+/** GET on `/api` as root: status and body (PostHog has no envelope, and nothing volatile here). */
+async function readPostHogAsRoot(server: TestServer, url: string): Promise<unknown> {
+  const response = await server.request({ method: 'GET', url, auth: 'root' });
+  return { status: response.status, body: response.body };
+}
+
+/** DRF's limit/offset page. */
+function assertPage(body: any): any[] {
+  assert.deepEqual(Object.keys(body).sort(), ['count', 'next', 'previous', 'results'], JSON.stringify(body));
+  assert.ok(Array.isArray(body.results) && Number.isInteger(body.count) && body.count >= body.results.length);
+  return body.results;
+}
+
+/** The `/api` organization routes: the same rules as `/v1`, read through the PostHog adapter. */
+const POSTHOG_ORGANIZATION_ROUTES: RouteCase[] = [
+  // --- roles (organization) ---
+  route({
+    surface: 'posthog', name: 'GET /api/organizations/{organization_id}/roles/', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    prepare: newRole,
+    url: (ctx) => apiUrl(ctx, `/roles/${ALL}`),
+    check: (body, ctx) => assert.ok(assertPage(body).some((role) => role.id === ctx.target.id), 'the role is listed'),
+  }),
+  route({
+    surface: 'posthog', name: 'POST /api/organizations/{organization_id}/roles/', method: 'POST', object: 'organization', access: 'admin', successStatus: 201,
+    url: (ctx) => apiUrl(ctx, '/roles/'),
+    body: (ctx) => ({ name: `posthog role ${ctx.n}` }),
+    snapshot: (ctx) => readPostHogAsRoot(ctx.server, apiUrl(ctx, `/roles/${COUNTED}`)),
+    check: (body, ctx) => assert.deepEqual([body.name, body.members, body.is_default], [`posthog role ${ctx.n}`, [], false]),
+  }),
+  route({
+    surface: 'posthog', name: 'GET /api/organizations/{organization_id}/roles/{id}/', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    prepare: newRole,
+    url: (ctx) => apiUrl(ctx, `/roles/${ctx.target.id}/`),
+    check: (body, ctx) => assert.equal(body.id, ctx.target.id),
+  }),
+  ...(['PUT', 'PATCH'] as const).map((method) =>
+    route({
+      surface: 'posthog', name: `${method} /api/organizations/{organization_id}/roles/{id}/`, method, object: 'organization', access: 'admin', successStatus: 200,
+      prepare: newRole,
+      url: (ctx) => apiUrl(ctx, `/roles/${ctx.target.id}/`),
+      body: (ctx) => ({ name: `${method.toLowerCase()} role ${ctx.n}` }),
+      snapshot: (ctx) => readPostHogAsRoot(ctx.server, apiUrl(ctx, `/roles/${ctx.target.id}/`)),
+      check: (body, ctx) => assert.deepEqual([body.id, body.name], [ctx.target.id, `${method.toLowerCase()} role ${ctx.n}`]),
+    }),
+  ),
+  route({
+    surface: 'posthog', name: 'DELETE /api/organizations/{organization_id}/roles/{id}/', method: 'DELETE', object: 'organization', access: 'admin', successStatus: 204,
+    prepare: newRole,
+    url: (ctx) => apiUrl(ctx, `/roles/${ctx.target.id}/`),
+    snapshot: (ctx) => readPostHogAsRoot(ctx.server, apiUrl(ctx, `/roles/${ctx.target.id}/`)),
+  }),
+
+  // --- role memberships (organization) ---
+  route({
+    surface: 'posthog', name: 'GET /api/organizations/{organization_id}/roles/{role_id}/role_memberships/', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    prepare: newGrant,
+    url: (ctx) => apiUrl(ctx, `/roles/${ctx.target.roleId}/role_memberships/`),
+    check: (body, ctx) => assert.deepEqual(assertPage(body).map((grant) => [grant.id, grant.user.uuid]), [[ctx.target.membershipId, memberUserId(ctx)]]),
+  }),
+  route({
+    surface: 'posthog', name: 'POST /api/organizations/{organization_id}/roles/{role_id}/role_memberships/', method: 'POST', object: 'organization', access: 'admin', successStatus: 201,
+    prepare: newRole,
+    consumes: true, // the member is in the role now
+    url: (ctx) => apiUrl(ctx, `/roles/${ctx.target.id}/role_memberships/`),
+    body: (ctx) => ({ user_uuid: memberUserId(ctx) }),
+    snapshot: (ctx) => readPostHogAsRoot(ctx.server, apiUrl(ctx, `/roles/${ctx.target.id}/`)),
+    check: (body, ctx) => assert.deepEqual([body.role_id, body.user.uuid, body.organization_member.level], [ctx.target.id, memberUserId(ctx), 1]),
+  }),
+  route({
+    surface: 'posthog', name: 'GET /api/organizations/{organization_id}/roles/{role_id}/role_memberships/{id}/', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    prepare: newGrant,
+    url: (ctx) => apiUrl(ctx, `/roles/${ctx.target.roleId}/role_memberships/${ctx.target.membershipId}/`),
+    check: (body, ctx) => assert.deepEqual([body.id, body.role_id, body.user.uuid], [ctx.target.membershipId, ctx.target.roleId, memberUserId(ctx)]),
+  }),
+  route({
+    surface: 'posthog', name: 'DELETE /api/organizations/{organization_id}/roles/{role_id}/role_memberships/{id}/', method: 'DELETE', object: 'organization', access: 'admin', successStatus: 204,
+    prepare: newGrant,
+    url: (ctx) => apiUrl(ctx, `/roles/${ctx.target.roleId}/role_memberships/${ctx.target.membershipId}/`),
+    snapshot: (ctx) => readPostHogAsRoot(ctx.server, apiUrl(ctx, `/roles/${ctx.target.roleId}/role_memberships/`)),
+  }),
+
+  // --- members (organization_member): PostHog's rules about others, as on /v1 ---
+  route({
+    surface: 'posthog', name: 'GET /api/organizations/{organization_id}/members/', method: 'GET', object: 'organization_member', access: 'read', successStatus: 200,
+    url: (ctx) => apiUrl(ctx, `/members/${ALL}`),
+    check: (body, ctx) => {
+      const member = assertPage(body).find((m) => m.user.uuid === memberUserId(ctx));
+      assert.equal(member?.level, 1, 'the member is listed at level 1');
+    },
+  }),
+  ...(['PUT', 'PATCH'] as const).map((method) =>
+    route({
+      surface: 'posthog', name: `${method} /api/organizations/{organization_id}/members/{user_uuid}/`, method, object: 'organization_member', access: 'admin', successStatus: 200,
+      prepare: newMemberTarget,
+      consumes: true, // the target is an admin now
+      levelRefusal: RAISE_REFUSAL,
+      url: (ctx) => apiUrl(ctx, `/members/${ctx.target.userId}/`),
+      body: () => ({ level: 8 }),
+      snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/members/${ctx.target.userId}`)),
+      check: (body, ctx) => assert.deepEqual([body.user.uuid, body.level], [ctx.target.userId, 8]),
+    }),
+  ),
+  route({
+    surface: 'posthog', name: 'DELETE /api/organizations/{organization_id}/members/{user_uuid}/', method: 'DELETE', object: 'organization_member', access: 'admin', successStatus: 204,
+    prepare: newMemberTarget,
+    levelRefusal: REMOVE_REFUSAL,
+    url: (ctx) => apiUrl(ctx, `/members/${ctx.target.userId}/`),
+    snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/members/${ctx.target.userId}`)),
+  }),
+
+  // --- invites (organization_member) ---
+  route({
+    surface: 'posthog', name: 'GET /api/organizations/{organization_id}/invites/', method: 'GET', object: 'organization_member', access: 'read', successStatus: 200,
+    prepare: newInvitation,
+    url: (ctx) => apiUrl(ctx, `/invites/${ALL}`),
+    check: (body, ctx) => assert.ok(assertPage(body).some((invite) => invite.id === ctx.target.id), 'the pending invite is listed'),
+  }),
+  route({
+    surface: 'posthog', name: 'POST /api/organizations/{organization_id}/invites/', method: 'POST', object: 'organization_member', access: 'admin', successStatus: 201,
+    url: (ctx) => apiUrl(ctx, '/invites/'),
+    body: (ctx) => ({ target_email: `posthog-invited-${ctx.n}@example.com`, level: 1 }),
+    snapshot: (ctx) => readPostHogAsRoot(ctx.server, apiUrl(ctx, `/invites/${COUNTED}`)),
+    check: (body, ctx) => assert.deepEqual([body.target_email, body.level, body.is_expired], [`posthog-invited-${ctx.n}@example.com`, 1, false]),
+  }),
+  route({
+    surface: 'posthog', name: 'DELETE /api/organizations/{organization_id}/invites/{id}/', method: 'DELETE', object: 'organization_member', access: 'admin', successStatus: 204,
+    prepare: newInvitation,
+    url: (ctx) => apiUrl(ctx, `/invites/${ctx.target.id}/`),
+    snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/invitations/${ctx.target.id}`)),
+  }),
+];
+
+// --- `@current`: the credential's one organization ---
+//
+// The organization is resolved from the credential before the rules apply: an organization key's
+// own organization; a personal key limited to one organization, that one; else the user's one
+// organization. Root belongs to none (400). "nonMember" and "limitedElsewhere" belong to "other"
+// only (as far as `@current` sees), so they act there, at the level `materialize` gave them.
+// These rows run before the rows outside an organization: those make "owner" join more.
+
+/** The levels `materialize` gives users in "other". */
+const OTHER_LEVEL = { nonMember: 8, limited: 1 } as const;
+
+function currentOrganizationOf(spec: PrincipalSpec): 'home' | 'other' | null {
+  switch (spec.kind) {
+    case 'root':
+      return null;
+    case 'organization_key':
+      return spec.organization;
+    case 'user':
+      return spec.homeLevel === null || spec.limitedToOther ? 'other' : 'home';
+  }
+}
+
+/** The principal as it stands in "other", described as if "other" were its home. */
+function inOther(spec: PrincipalSpec): PrincipalSpec {
+  if (spec.kind === 'organization_key') return { ...spec, organization: 'home' };
+  if (spec.kind === 'user') return { ...spec, homeLevel: spec.limitedToOther ? OTHER_LEVEL.limited : OTHER_LEVEL.nonMember, limitedToOther: false };
+  return spec;
+}
+
+const atCurrent = (access: Pick<RouteCase, 'object' | 'access' | 'levelRefusal'>) => (principal: PrincipalSpec, world: World): Outcome => {
+  switch (currentOrganizationOf(principal)) {
+    case null:
+      return { ok: false, status: 400, reason: 'ambiguous_organization' };
+    case 'home':
+      return expectedOutcome(principal, access, world.home);
+    case 'other':
+      return expectedOutcome(inOther(principal), access, world.other);
+  }
+};
+
+/** The organization `@current` names for the caller (root: none; "home" stands in, to see nothing change). */
+const currentOrganizationId = (ctx: CaseContext) => (currentOrganizationOf(ctx.caller.spec) === 'other' ? ctx.world.other : ctx.world.home);
+
+const POSTHOG_CURRENT_ROUTES: UnscopedRouteCase[] = [
+  unscoped({
+    surface: 'posthog', name: 'GET /api/organizations/@current/members/', method: 'GET', successStatus: 200,
+    rule: atCurrent({ object: 'organization_member', access: 'read' }),
+    url: () => `/api/organizations/@current/members/${ALL}`,
+    check: (body, ctx) => {
+      const users = assertPage(body).map((member) => member.user.uuid);
+      const inHome = currentOrganizationOf(ctx.caller.spec) === 'home';
+      assert.equal(users.includes(memberUserId(ctx)), inHome, `home's member listed: ${!inHome}`);
+      assert.equal(users.includes(ctx.world.callers.get('nonMember')!.userId!), !inHome, `other's admin listed: ${inHome}`);
+    },
+  }),
+  unscoped({
+    surface: 'posthog', name: 'POST /api/organizations/@current/roles/', method: 'POST', successStatus: 201,
+    rule: atCurrent({ object: 'organization', access: 'admin' }),
+    url: () => '/api/organizations/@current/roles/',
+    body: (ctx) => ({ name: `current role ${ctx.n}` }),
+    snapshot: (ctx) => readPostHogAsRoot(ctx.server, `/api/organizations/${currentOrganizationId(ctx)}/roles/${COUNTED}`),
+    activityOrganization: currentOrganizationId,
+    check: async (body, ctx) => {
+      const made = await ctx.server.request({ method: 'GET', url: `/api/organizations/${currentOrganizationId(ctx)}/roles/${body.id}/`, auth: 'root' });
+      assert.deepEqual([made.status, made.body?.name], [200, `current role ${ctx.n}`], 'the role is in the organization @current names');
+    },
   }),
 ];
 
@@ -587,6 +815,19 @@ const NATIVE_UNSCOPED_ROUTES: UnscopedRouteCase[] = [
   }),
 ];
 
+/**
+ * Activities of the organization from `since` on (inclusive), read as root: activities are only
+ * ever added, so comparing this count before and after a call is comparing the organization's
+ * activity count, without reading its whole history each time.
+ */
+async function activityCountSince(server: TestServer, organizationId: string, since: string): Promise<number> {
+  const url = `/v1/organizations/${organizationId}/activities?limit=1000&from_date=${encodeURIComponent(since)}`;
+  const response = await server.request({ method: 'GET', url, auth: 'root' });
+  assert.equal(response.status, 200, `${url}: ${JSON.stringify(response.body)}`);
+  assert.equal(response.body.nextCursor ?? null, null, 'fewer than 1000 activities since the call began');
+  return response.body.result.length;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Building the callers, and running one row
 // ---------------------------------------------------------------------------------------------
@@ -604,8 +845,8 @@ async function materialize(server: TestServer, spec: PrincipalSpec, home: string
       const make = async () => {
         const user = await createUserWithKey(server, ['*']); // its `*` key accepts the invitations
         if (spec.homeLevel !== null) await joinOrganization(server, home, user, spec.homeLevel);
-        if (spec.homeLevel === null) await joinOrganization(server, other, user, 8); // an admin, elsewhere
-        else if (spec.limitedToOther) await joinOrganization(server, other, user, 1);
+        if (spec.homeLevel === null) await joinOrganization(server, other, user, OTHER_LEVEL.nonMember); // an admin, elsewhere
+        else if (spec.limitedToOther) await joinOrganization(server, other, user, OTHER_LEVEL.limited);
         return user;
       };
       let user: Awaited<ReturnType<typeof make>>;
@@ -645,11 +886,12 @@ async function runRow(server: TestServer, world: World, row: RouteCase | Unscope
   let prepared = false;
   const failures: string[] = [];
 
-  const observe = async (ctx: CaseContext) => {
+  /** The target as root reads it, and how many activities the organization recorded since the call began. */
+  const observe = async (ctx: CaseContext, since: string) => {
     const organization = row.activityOrganization ? row.activityOrganization(ctx) : ctx.home;
     return {
       snapshot: row.snapshot ? await row.snapshot(ctx) : undefined,
-      activities: organization === null ? undefined : (await activitiesOf(server, organization)).length,
+      activities: organization === null ? undefined : await activityCountSince(server, organization, since),
     };
   };
 
@@ -674,7 +916,8 @@ async function runRow(server: TestServer, world: World, row: RouteCase | Unscope
         rowTarget = target;
       }
       const ctx: CaseContext = { ...base, target: rowTarget, caller, n: ++sequence };
-      const before = mutating ? await observe(ctx) : undefined;
+      const since = server.clock.now().toISOString(); // the clock activities are stamped with
+      const before = mutating ? await observe(ctx, since) : undefined;
       const response = await server.request({ method: row.method, url: row.url(ctx), auth: caller.auth, body: row.body?.(ctx) });
       const shown = `${response.status} ${JSON.stringify(response.body)}`;
 
@@ -683,7 +926,7 @@ async function runRow(server: TestServer, world: World, row: RouteCase | Unscope
         surface.assertSuccessShape(response.body, row.method);
         await row.check?.(response.body, ctx);
         if (mutating) {
-          const afterwards = await observe(ctx);
+          const afterwards = await observe(ctx, since);
           if (row.snapshot) assert.notDeepEqual(afterwards.snapshot, before!.snapshot, 'a success changed nothing the snapshot sees');
           if (afterwards.activities !== undefined) {
             assert.ok(afterwards.activities > before!.activities!, `a success recorded no activity (${before!.activities} → ${afterwards.activities})`);
@@ -698,7 +941,7 @@ async function runRow(server: TestServer, world: World, row: RouteCase | Unscope
           assert.equal(surface.errorMessage(response.body), outcome.message, `expected message "${outcome.message}", got ${shown}`);
         }
         if (mutating) {
-          assert.deepEqual(await observe(ctx), before, 'a refused request changed something');
+          assert.deepEqual(await observe(ctx, since), before, 'a refused request changed something');
           await row.afterRefusal?.(ctx);
         }
       }
@@ -729,9 +972,18 @@ for (const database of testDatabases()) {
     });
 
     describe('organization routes', () => {
-      for (const row of NATIVE_ORGANIZATION_ROUTES) {
+      for (const row of [...NATIVE_ORGANIZATION_ROUTES, ...POSTHOG_ORGANIZATION_ROUTES]) {
         it(`${row.surface}: ${row.name} (${row.object}, ${row.access})`, async () => {
           await runRow(server!, world!, row, (principal, home) => expectedOutcome(principal, row, home));
+        });
+      }
+    });
+
+    // Before the routes outside an organization, which make "owner" a member of more.
+    describe('@current: the organization of the credential', () => {
+      for (const row of POSTHOG_CURRENT_ROUTES) {
+        it(`${row.surface}: ${row.name}`, async () => {
+          await runRow(server!, world!, row, (principal) => row.rule(principal, world!));
         });
       }
     });
@@ -769,6 +1021,35 @@ for (const database of testDatabases()) {
           assert.equal(response.body.error, "You can't change your own access level.");
           assert.deepEqual(await readAsRoot(s, url), snapshot, `${name}: own level unchanged`);
           assert.equal((await activitiesOf(s, home)).length, count, `${name}: no activity`);
+        }
+      });
+
+      it('the same on /api: leaving is a 204; changing your own level is a permission_denied with PostHog\'s message', async () => {
+        const s = server!;
+        const { home } = world!;
+        const leaver = await createUserWithKey(s);
+        await joinOrganization(s, home, leaver, 1);
+        const before = (await activitiesOf(s, home)).length;
+        const left = await s.request({ method: 'DELETE', url: `/api/organizations/${home}/members/${leaver.id}/`, auth: leaver.auth });
+        assert.equal(left.status, 204, JSON.stringify(left.body));
+        assert.equal(left.raw.body, '');
+        const activities = await activitiesOf(s, home);
+        assert.equal(activities.length, before + 1);
+        assert.equal(activities[0].type, 'organization_member_leave');
+        assertErrorEnvelope((await s.request({ method: 'GET', url: `/v1/organizations/${home}/members/${leaver.id}`, auth: 'root' })).body, 404);
+
+        for (const [name, level] of [['admin', 1], ['owner', 8]] as const) {
+          for (const method of ['PUT', 'PATCH'] as const) {
+            const caller = world!.callers.get(name)!;
+            const url = `/v1/organizations/${home}/members/${caller.userId}`;
+            const snapshot = await readAsRoot(s, url);
+            const count = (await activitiesOf(s, home)).length;
+            const response = await s.request({ method, url: `/api/organizations/${home}/members/${caller.userId}/`, auth: caller.auth, body: { level } });
+            assert.equal(response.status, 403, `${method} as ${name}: ${JSON.stringify(response.body)}`);
+            assert.deepEqual(response.body, { type: 'authentication_error', code: 'permission_denied', detail: "You can't change your own access level.", attr: null });
+            assert.deepEqual(await readAsRoot(s, url), snapshot, `${method} as ${name}: own level unchanged`);
+            assert.equal((await activitiesOf(s, home)).length, count, `${method} as ${name}: no activity`);
+          }
         }
       });
     });
