@@ -39,7 +39,7 @@ export function createServices(deps: ServiceDeps) {
     activities: createActivitiesService({ db }),
     users: createUsersService({ db, clock, ids }),
     personalKeys: createPersonalKeysService({ db, clock, ids, keyCache }),
-    memberships: createMembershipsService({ db, clock, activities }),
+    memberships: createMembershipsService({ db, clock, ids, activities }),
     invitations: createInvitationsService({ db, clock, ids, activities }),
     roles: createRolesService({ db, clock, ids, activities }),
   };

@@ -160,4 +160,28 @@ onEachDatabase('members and invitations', (server) => {
       assert.equal((await ownersOf(organization.id)).length, 1, `${scenario}: exactly one owner remains`);
     }
   });
+  it('root adds an existing user directly (organization_member_add); nobody else may; duplicates and unknown users are refused', async () => {
+    const { organization, admin } = await createTenant(server());
+    const ada = await createUser(server());
+    const owner = await createUser(server());
+    await join(server(), organization.id, owner, 15);
+    const url = `/v1/organizations/${organization.id}/members`;
+    const before = (await activitiesOf(server(), organization.id)).length;
+    assertErrorEnvelope((await server().request({ method: 'POST', url, auth: admin.basic, body: { userId: ada.id } })).body, 403, 'root_required');
+    assertErrorEnvelope((await server().request({ method: 'POST', url, auth: owner.auth, body: { userId: ada.id, level: 8 } })).body, 403, 'root_required');
+    const unknown = await server().request({ method: 'POST', url, auth: 'root', body: { userId: '01a20373-10c7-7db3-b022-28ce4adfcd74' } });
+    assertErrorEnvelope(unknown.body, 400, 'unknown_user');
+    assert.equal(unknown.body.field, 'userId');
+    assert.equal((await activitiesOf(server(), organization.id)).length, before, 'refusals record nothing');
+    const added = await server().request({ method: 'POST', url, auth: 'root', body: { userId: ada.id, role: 'admin' } });
+    assertEnvelope(added.body, { result: true });
+    assert.deepEqual([added.body.result.userId, added.body.result.level, added.body.result.role], [ada.id, 8, 'admin']);
+    const again = await server().request({ method: 'POST', url, auth: 'root', body: { userId: ada.id } });
+    assertErrorEnvelope(again.body, 409, 'already_member');
+    const trail = await activitiesOf(server(), organization.id);
+    assert.equal(trail.length, before + 1);
+    assert.deepEqual([trail[0].type, trail[0].changes], ['organization_member_add', { level: { old: null, new: 8 } }]);
+    const members = await server().request({ method: 'GET', url, auth: ada.auth });
+    assert.deepEqual(members.body.result.map((m: any) => m.userId).sort(), [ada.id, owner.id].sort());
+  });
 });

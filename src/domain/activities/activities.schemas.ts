@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 const KEY_TYPES = ['key_create', 'key_delete', 'openapi_key_update'] as const;
 /** Activities whose target is a user: reported as `targetActorIds`. */
 const MEMBER_TYPES = [
+  'organization_member_add',
   'organization_member_join',
   'organization_member_leave',
   'organization_member_delete',

@@ -25,6 +25,16 @@ export const PatchMemberBody = Type.Object(
 );
 export type PatchMemberInput = Static<typeof PatchMemberBody>;
 
+export const AddMemberBody = Type.Object(
+  {
+    userId: Type.String({ format: 'uuid', description: 'An existing user (see POST /v1/users).' }),
+    role: Type.Optional(RoleSchema),
+    level: Type.Optional(LevelSchema),
+  },
+  { additionalProperties: false, description: 'Give `role` or `level`; the default is developer (level 1).' },
+);
+export type AddMemberInput = Static<typeof AddMemberBody>;
+
 export const InvitationSchema = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Unique invitation ID.' }),
   email: Type.String({ format: 'email', description: 'Only a user with this email can join using the invitation. Stored in lowercase.' }),

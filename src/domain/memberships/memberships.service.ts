@@ -6,7 +6,8 @@
  */
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import { actsAsAdmin, type Grant, LEVEL, requireOrganizationAccess, requireReadableOrganization, requireWriteScope } from '../access.js';
+import type { Ids } from '../../ids.js';
+import { actsAsAdmin, type Grant, LEVEL, requireOrganizationAccess, requireReadableOrganization, requireRoot, requireWriteScope } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
@@ -16,6 +17,7 @@ import {
   countOwners,
   deleteMembership,
   findMember,
+  insertMembership,
   listMembers,
   memberAccess,
   memberCount,
@@ -25,12 +27,13 @@ import {
   type MemberRecord,
   type MemberRow,
 } from './memberships.queries.js';
-import { levelOfRole, roleOfLevel, type PatchMemberInput } from './memberships.schemas.js';
+import { findUser } from '../users/users.queries.js';
+import { levelOfRole, roleOfLevel, type AddMemberInput, type PatchMemberInput } from './memberships.schemas.js';
 
 const isSelf = (principal: Principal, userId: string) => principal.kind === 'personal_key' && principal.userId === userId;
 
-export function createMembershipsService(deps: { db: Db; clock: Clock; activities: ActivityRecorder }) {
-  const { db, clock, activities } = deps;
+export function createMembershipsService(deps: { db: Db; clock: Clock; ids: Ids; activities: ActivityRecorder }) {
+  const { db, clock, ids, activities } = deps;
 
   /**
    * Runs a membership change with the organization row locked; 404 when it or the member is gone.
@@ -129,6 +132,33 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; activitie
           },
         ]);
         return toMemberRecord({ ...target, level, updated_at: now });
+      });
+    },
+
+    /**
+     * The operator adds an existing user directly (provisioning, e.g. an organization's first
+     * owner); everyone else joins by accepting an invitation, which needs the user's consent.
+     */
+    async add(principal: Principal, organizationId: string, input: AddMemberInput): Promise<MemberRecord> {
+      requireRoot(principal);
+      const level = input.level === undefined && input.role === undefined ? LEVEL.member : newLevel(input);
+      return db.transaction().execute(async (trx) => {
+        if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
+        if (!(await findUser(trx, input.userId))) throw invalid('userId', `userId: no user ${input.userId}`, 'unknown_user');
+        const now = clock.now();
+        const added = await insertMembership(trx, {
+          id: ids.uuid(),
+          organization_id: organizationId,
+          user_id: input.userId,
+          level,
+          joined_at: now,
+          updated_at: now,
+        });
+        if (!added) throw conflict('userId: the user is already a member of this organization.', 'already_member', 'userId');
+        await activities.record(trx, principal.actor, [
+          { type: 'organization_member_add', organizationId, targetId: input.userId, changes: { level: { old: null, new: level } } },
+        ]);
+        return toMemberRecord((await findMember(trx, organizationId, input.userId))!);
       });
     },
 

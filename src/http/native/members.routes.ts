@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
+  AddMemberBody,
   CreateInvitationBody,
   InvitationSchema,
   MemberSchema,
@@ -21,6 +22,17 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
   app.get('/organizations/:organizationId/members', {
     schema: { tags: members, summary: 'List organization members', params: OrganizationParams, querystring: listQuery, response: listEnvelope(MemberSchema) },
   }, async (request) => okPage(request, mapPage(await memberships.list(principalOf(request), request.params.organizationId, request.query), toMember)));
+
+  app.post('/organizations/:organizationId/members', {
+    schema: {
+      tags: members,
+      summary: 'Add a user to the organization (Orgbase extension, root only)',
+      description: 'For the operator to provision members, e.g. a new organization\u2019s first owner. Everyone else joins by invitation.',
+      params: OrganizationParams,
+      body: AddMemberBody,
+      response: envelope(MemberSchema),
+    },
+  }, async (request) => ok(request, toMember(await memberships.add(principalOf(request), request.params.organizationId, request.body))));
 
   app.get('/organizations/:organizationId/members/:userId', {
     schema: { tags: members, summary: 'Get organization member details', params: MemberParams, response: envelope(MemberSchema) },
