@@ -756,6 +756,18 @@ const NATIVE_UNSCOPED_ROUTES: UnscopedRouteCase[] = [
     },
     check: (body, ctx) => assert.equal(body.result.email, `made-user-${ctx.n}@example.com`),
   }),
+  // Direct adds are the operator's provisioning tool (everyone else joins by invitation): even
+  // the organization's own admins get 403, and the refusal names no organization.
+  unscoped({
+    surface: 'native', name: 'POST /v1/organizations/{id}/members', method: 'POST', successStatus: 200,
+    rule: rootOnly,
+    prepare: async (ctx): Promise<{ userId: string }> => ({ userId: (await createUserWithKey(ctx.server)).id }),
+    consumes: true,
+    url: (ctx) => `/v1/organizations/${ctx.world.home}/members`,
+    body: (ctx) => ({ userId: ctx.target.userId, level: 1 }),
+    snapshot: (ctx) => readAsRoot(ctx.server, `/v1/organizations/${ctx.world.home}/members?limit=1000`),
+    check: (body, ctx) => assert.deepEqual([body.result.userId, body.result.level], [ctx.target.userId, 1]),
+  }),
   unscoped({
     surface: 'native', name: 'GET /v1/users/{userId}', method: 'GET', successStatus: 200,
     rule: selfOrRoot,
