@@ -30,7 +30,6 @@ export function createServices(deps: ServiceDeps) {
   const activities = createActivityRecorder({ clock, ids });
   return {
     db,
-    clock,
     keyCache,
     authenticator: createAuthenticator({ db, clock, keyCache, rootKeyHash: deps.rootKeyHash }),
     organizations: createOrganizationsService({ db, clock, ids, config: deps.config, activities, keyCache }),

@@ -152,7 +152,8 @@ const SURFACES: Record<Surface, SurfaceAdapter> = {
   posthog: {
     errorCode: (body) => body?.code,
     errorMessage: (body) => body?.detail,
-    codeFor: (outcome) => (outcome.status === 404 ? 'not_found' : outcome.status === 403 ? 'permission_denied' : outcome.reason),
+    // PostHog's rule violations are all `invalid_input` (see src/http/compat/posthog/errors.ts).
+    codeFor: (outcome) => (outcome.status === 404 ? 'not_found' : outcome.status === 403 ? 'permission_denied' : 'invalid_input'),
     assertErrorShape: (body, status) => {
       const shown = JSON.stringify(body);
       assert.deepEqual(Object.keys(body ?? {}).sort(), ['attr', 'code', 'detail', 'type'], `not a PostHog error: ${shown}`);

@@ -69,6 +69,34 @@ onEachDatabase('custom roles', (server) => {
     assert.ok(types.includes('organization_member_update_roles') && types.includes('organization_member_remove_roles'));
   });
 
+  it('a member managing roles through a role cannot give out a permission they do not hold (on /v1 and /api)', async () => {
+    const organization = await createOrganization(server());
+    const ada = await createUserWithKey(server(), ['organization:write', 'organization_member:write']);
+    const bob = await createUserWithKey(server());
+    await joinOrganization(server(), organization.id, ada, 1);
+    await joinOrganization(server(), organization.id, bob, 1);
+    const settings = await createRole(server(), organization.id, { name: 'Settings', permissions: ['organization:write'] });
+    const people = await createRole(server(), organization.id, { name: 'People', permissions: ['organization_member:write'] });
+    const grant = (roleId: string, userId: string, auth: Auth) =>
+      server().request({ method: 'POST', url: rolesUrl(organization.id, `/${roleId}/memberships`), auth, body: { userId } });
+    assert.equal((await grant(settings.id, ada.id, 'root')).status, 200);
+    const before = (await activitiesOf(server(), organization.id)).length;
+
+    const escalating = await server().request({ method: 'POST', url: rolesUrl(organization.id), auth: ada.auth, body: { name: 'Mine', permissions: ['organization_member:write'] } });
+    assertErrorEnvelope(escalating.body, 403, 'permission_escalation');
+    assertErrorEnvelope((await grant(people.id, ada.id, ada.auth)).body, 403, 'permission_escalation');
+    assertErrorEnvelope((await server().request({ method: 'PATCH', url: rolesUrl(organization.id, `/${settings.id}`), auth: ada.auth, body: { permissions: ['organization:write', 'organization_member:write'] } })).body, 403, 'permission_escalation');
+    assertErrorEnvelope((await server().request({ method: 'DELETE', url: rolesUrl(organization.id, `/${people.id}`), auth: ada.auth })).body, 403, 'permission_escalation');
+    const viaPostHog = await server().request({ method: 'POST', url: `/api/organizations/${organization.id}/roles/${people.id}/role_memberships/`, auth: ada.auth, body: { user_uuid: ada.id } });
+    assert.deepEqual([viaPostHog.status, viaPostHog.body.code], [403, 'permission_denied']);
+    assert.equal((await activitiesOf(server(), organization.id)).length, before, 'refusals change nothing');
+
+    // Within what they hold, they manage roles like an admin.
+    const own = await createRole(server(), organization.id, { name: 'Readers', permissions: ['organization:read', 'organization:write'] }, ada.auth);
+    assert.equal((await grant(own.id, bob.id, ada.auth)).status, 200);
+    assert.equal((await grant(settings.id, bob.id, ada.auth)).status, 200);
+  });
+
   it('a role granting organization_member:write lets a member invite at their own level, not above', async () => {
     const organization = await createOrganization(server());
     const ada = await createUserWithKey(server(), ['organization_member:write']);

@@ -23,6 +23,8 @@ function createAjv(coerceTypes: boolean): Ajv {
     verbose: true,
   });
   addFormats(ajv);
+  // ajv-formats' uuid also admits a `urn:uuid:` prefix, which PostgreSQL's uuid type refuses.
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   return ajv;
 }
 

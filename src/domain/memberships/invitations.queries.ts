@@ -17,12 +17,14 @@ export interface InvitationRecord {
   createdAt: Date;
   updatedAt: Date;
   expireAt: Date;
+  /** Past its expiry at the time it was read. */
+  expired: boolean;
   acceptedAt: Date | null;
 }
 
 type InvitationWithCreator = InvitationRow & CreatorColumns;
 
-export function toInvitationRecord(row: InvitationWithCreator): InvitationRecord {
+export function toInvitationRecord(row: InvitationWithCreator, now: Date): InvitationRecord {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -34,6 +36,7 @@ export function toInvitationRecord(row: InvitationWithCreator): InvitationRecord
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expireAt: row.expire_at,
+    expired: row.expire_at <= now,
     acceptedAt: row.accepted_at,
   };
 }
@@ -63,16 +66,22 @@ export async function findInvitation(
   return query.executeTakeFirst();
 }
 
-export async function findInvitationRecord(db: Db, organizationId: string, id: string): Promise<InvitationRecord | undefined> {
+export async function findInvitationRecord(db: Db, organizationId: string, id: string, now: Date): Promise<InvitationRecord | undefined> {
   const row = await invitationsWithCreators(db, organizationId).where('i.id', '=', id).executeTakeFirst();
-  return row && toInvitationRecord(row);
+  return row && toInvitationRecord(row, now);
 }
 
 /** In creation order (UUIDv7 ids), keyset on id. */
-export async function listInvitations(db: Db, organizationId: string, afterId: string | undefined, limit: number): Promise<InvitationRecord[]> {
+export async function listInvitations(
+  db: Db,
+  organizationId: string,
+  afterId: string | undefined,
+  limit: number,
+  now: Date,
+): Promise<InvitationRecord[]> {
   let query = invitationsWithCreators(db, organizationId).orderBy('i.id').limit(limit);
   if (afterId) query = query.where('i.id', '>', afterId);
-  return (await query.execute()).map(toInvitationRecord);
+  return (await query.execute()).map((row) => toInvitationRecord(row, now));
 }
 
 const countPending = (organizationId: string) =>
@@ -97,15 +106,15 @@ export async function pendingInvitationCount(db: Db, organizationId: string): Pr
   return (await db.selectNoFrom(countPending(organizationId).as('total')).executeTakeFirstOrThrow()).total;
 }
 
-/** Pending invitations to the address that have expired, or all pending ones when replacing. */
-export async function deletePending(db: Db, organizationId: string, email: string, options: { expiredBefore?: Date }): Promise<void> {
+/** Deletes the pending invitations to the address (only the expired ones, given a time); returns their ids. */
+export async function deletePending(db: Db, organizationId: string, email: string, options: { expiredBefore?: Date }): Promise<string[]> {
   let query = db
     .deleteFrom('invitations')
     .where('organization_id', '=', organizationId)
     .where('email', '=', email)
     .where('accepted_at', 'is', null);
   if (options.expiredBefore) query = query.where('expire_at', '<=', options.expiredBefore);
-  await query.execute();
+  return (await query.returning('id').execute()).map((row) => row.id);
 }
 
 export async function deleteInvitation(db: Db, id: string): Promise<void> {

@@ -39,19 +39,21 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest): Promise<Page<InvitationRecord>> {
       await requireReadableOrganization(db, principal, organizationId, 'organization_member');
-      return pageById(page, (afterId, limit) => listInvitations(db, organizationId, afterId, limit), (record) => record);
+      const now = clock.now();
+      return pageById(page, (afterId, limit) => listInvitations(db, organizationId, afterId, limit, now), (record) => record);
     },
 
     /** Pending invitations, newest first, as an offset slice with the total. */
     async slicePending(principal: Principal, organizationId: string, request: SliceRequest): Promise<Slice<InvitationRecord>> {
       await requireReadableOrganization(db, principal, organizationId, 'organization_member');
       const rows = await slicePendingInvitations(db, organizationId, sliceBounds(request));
-      return toSlice(rows, () => pendingInvitationCount(db, organizationId), toInvitationRecord);
+      const now = clock.now();
+      return toSlice(rows, () => pendingInvitationCount(db, organizationId), (row) => toInvitationRecord(row, now));
     },
 
     async get(principal: Principal, organizationId: string, id: string): Promise<InvitationRecord> {
       await requireOrganizationAccess(db, principal, organizationId, 'read', 'organization_member');
-      const record = await findInvitationRecord(db, organizationId, id);
+      const record = await findInvitationRecord(db, organizationId, id, clock.now());
       if (!record) throw notFound('Invitation', id);
       return record;
     },
@@ -74,7 +76,8 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
             throw conflict(`email: ${email} is already a member of this organization.`, 'already_member', 'email');
           }
           const now = clock.now();
-          await deletePending(trx, organizationId, email, input.replacePending ? {} : { expiredBefore: now });
+          // Replaced (or expired) invitations leave the trail like revoked ones.
+          const replaced = await deletePending(trx, organizationId, email, input.replacePending ? {} : { expiredBefore: now });
           const row = await insertInvitation(trx, {
             id: ids.uuid(),
             organization_id: organizationId,
@@ -88,9 +91,10 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
             expire_at: new Date(now.getTime() + INVITATION_VALIDITY_DAYS * DAY_MS),
           });
           await activities.record(trx, principal.actor, [
+            ...replaced.map((id) => ({ type: 'organization_invite_delete' as const, organizationId, targetId: id, changes: { email: { old: email, new: null } } })),
             { type: 'organization_invite_create', organizationId, targetId: row.id, changes: { email: { old: null, new: email }, level: { old: null, new: level } } },
           ]);
-          return (await findInvitationRecord(trx, organizationId, row.id))!;
+          return (await findInvitationRecord(trx, organizationId, row.id, now))!;
         });
       } catch (error) {
         if (isUniqueViolation(error)) {

@@ -27,8 +27,8 @@ export const RoleSchema = Type.Object({
 });
 export type Role = Static<typeof RoleSchema>;
 
-const RoleName = Type.String({ minLength: 1, maxLength: 200, description: 'Unique in the organization, case-insensitively.' });
-const Permissions = Type.Array(Type.Enum([...ROLE_PERMISSIONS]), { uniqueItems: true, maxItems: ROLE_PERMISSIONS.length });
+export const RoleName = Type.String({ minLength: 1, maxLength: 200, description: 'Unique in the organization, case-insensitively.' });
+export const Permissions = Type.Array(Type.Enum([...ROLE_PERMISSIONS]), { uniqueItems: true, maxItems: ROLE_PERMISSIONS.length });
 
 export const CreateRoleBody = Type.Object(
   { name: RoleName, permissions: Type.Optional(Permissions) },

@@ -7,9 +7,10 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import { foreignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
+import { hasScope, LEVEL, requireOrganizationAccess, requireReadableOrganization, type Grant } from '../access.js';
+import type { Scope } from '../principal.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { toMemberRecord } from '../memberships/memberships.queries.js';
 import { requireNonBlankName } from '../names.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
@@ -36,25 +37,41 @@ import {
 } from './roles.queries.js';
 import type { CreateRoleInput, PatchRoleInput } from './roles.schemas.js';
 
+/**
+ * Below admin level, a member manages roles only through a role of their own granting
+ * `organization:write`; they may not make, change, grant or revoke a role carrying a permission
+ * they do not hold, or a member could hand themself `organization_member:write`.
+ */
+function requireHeld(requester: Grant, permissions: readonly string[]): void {
+  if (requester.level >= LEVEL.admin) return;
+  const missing = permissions.find((permission) => !hasScope(requester.permissions as Scope[], permission as Scope));
+  if (missing !== undefined) {
+    throw forbidden(`You can only manage roles within your own permissions: you do not hold ${missing}.`, 'permission_escalation');
+  }
+}
+
 const notAMember = (userId: string) => invalid('userId', `userId: ${userId} is not a member of this organization`, 'not_a_member');
 const duplicateName = (name: string) => conflict(`name: there is already a role named "${name}".`, 'unique', 'name');
 
 export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activities: ActivityRecorder }) {
   const { db, clock, ids, activities } = deps;
 
-  async function withMembers(rows: Parameters<typeof toRoleRecord>[0][]): Promise<RoleRecord[]> {
-    const memberships = await membershipsOfRoles(db, rows.map((row) => row.id));
+  async function withMembers(rows: Parameters<typeof toRoleRecord>[0][], executor: Db = db): Promise<RoleRecord[]> {
+    const memberships = await membershipsOfRoles(executor, rows.map((row) => row.id));
     return rows.map((row) => toRoleRecord(row, memberships.filter((membership) => membership.roleId === row.id)));
   }
 
-  /** The role as it is now, read after a change (outside or inside its transaction). */
+  /** The role as it is now; after a change, read inside its transaction (a later delete cannot turn the success into a 404). */
   async function current(executor: Db, organizationId: string, id: string): Promise<RoleRecord> {
     const row = await findRoleWithCreator(executor, organizationId, id);
     if (!row) throw notFound('Role', id);
-    return (await withMembers([row]))[0]!;
+    return (await withMembers([row], executor))[0]!;
   }
 
-  /** Role writes run with the organization row locked, so names and grants change one at a time. */
+  /**
+   * Role changes run with the organization row locked, so names change one at a time. (Grants are
+   * one statement each: the unique (role, user) index and the foreign keys keep them consistent.)
+   */
   async function write<T>(organizationId: string, work: (trx: Db) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (trx) => {
       if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
@@ -85,9 +102,10 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
     get,
 
     async create(principal: Principal, organizationId: string, input: CreateRoleInput): Promise<RoleRecord> {
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      const requester = await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      requireHeld(requester, input.permissions ?? []);
       const name = requireNonBlankName(input.name);
-      const row = await write(organizationId, async (trx) => {
+      return write(organizationId, async (trx) => {
         const now = clock.now();
         const created = await insertRole(trx, {
           id: ids.uuid(),
@@ -103,37 +121,39 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
         await activities.record(trx, principal.actor, [
           { type: 'role_create', organizationId, targetId: created.id, changes: { name: { old: null, new: name }, permissions: { old: null, new: created.permissions } } },
         ]);
-        return created;
+        return current(trx, organizationId, created.id);
       });
-      return current(db, organizationId, row.id);
     },
 
     async update(principal: Principal, organizationId: string, id: string, patch: PatchRoleInput): Promise<RoleRecord> {
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      const requester = await requireOrganizationAccess(db, principal, organizationId, 'admin');
       const name = patch.name === undefined ? undefined : requireNonBlankName(patch.name);
-      await write(organizationId, async (trx) => {
-        const current = await findRole(trx, organizationId, id, { forUpdate: true });
-        if (!current) throw notFound('Role', id);
-        const next = { name: name ?? current.name, permissions: patch.permissions ?? current.permissions };
+      return write(organizationId, async (trx) => {
+        const before = await findRole(trx, organizationId, id, { forUpdate: true });
+        if (!before) throw notFound('Role', id);
+        requireHeld(requester, [...before.permissions, ...(patch.permissions ?? [])]);
+        const next = { name: name ?? before.name, permissions: patch.permissions ?? before.permissions };
         const changes: Record<string, { old: unknown; new: unknown }> = {};
-        if (next.name !== current.name) changes.name = { old: current.name, new: next.name };
-        if ([...next.permissions].sort().join() !== [...current.permissions].sort().join()) {
-          changes.permissions = { old: current.permissions, new: next.permissions };
+        if (next.name !== before.name) changes.name = { old: before.name, new: next.name };
+        if ([...next.permissions].sort().join() !== [...before.permissions].sort().join()) {
+          changes.permissions = { old: before.permissions, new: next.permissions };
         }
-        if (Object.keys(changes).length === 0) return;
-        await updateRole(trx, id, { ...next, updated_at: clock.now() }).catch((error: unknown) => {
-          throw isUniqueViolation(error) ? duplicateName(next.name) : error;
-        });
-        await activities.record(trx, principal.actor, [{ type: 'role_update', organizationId, targetId: id, changes }]);
+        if (Object.keys(changes).length > 0) {
+          await updateRole(trx, id, { ...next, updated_at: clock.now() }).catch((error: unknown) => {
+            throw isUniqueViolation(error) ? duplicateName(next.name) : error;
+          });
+          await activities.record(trx, principal.actor, [{ type: 'role_update', organizationId, targetId: id, changes }]);
+        }
+        return current(trx, organizationId, id);
       });
-      return current(db, organizationId, id);
     },
 
     async delete(principal: Principal, organizationId: string, id: string): Promise<void> {
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      const requester = await requireOrganizationAccess(db, principal, organizationId, 'admin');
       await write(organizationId, async (trx) => {
         const current = await findRole(trx, organizationId, id, { forUpdate: true });
         if (!current) throw notFound('Role', id);
+        requireHeld(requester, current.permissions);
         await deleteRole(trx, id);
         await activities.record(trx, principal.actor, [
           { type: 'role_delete', organizationId, targetId: id, changes: { name: { old: current.name, new: null } } },
@@ -163,7 +183,14 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
 
     /** Grants the role to a member of the same organization (only), in one statement with its activity. */
     async addMember(principal: Principal, organizationId: string, roleId: string, userId: string): Promise<RoleMembershipRecord> {
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      const requester = await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      // Admins grant any role in one statement; a member acting through a role first shows it
+      // holds everything the granted role would give.
+      if (requester.level < LEVEL.admin) {
+        const role = await findRole(db, organizationId, roleId);
+        if (!role) throw notFound('Role', roleId);
+        requireHeld(requester, role.permissions);
+      }
       const now = clock.now();
       const outcome = await grantRoleAudited(db, {
         id: ids.uuid(),
@@ -186,10 +213,11 @@ export function createRolesService(deps: { db: Db; clock: Clock; ids: Ids; activ
     },
 
     async removeMember(principal: Principal, organizationId: string, roleId: string, membershipId: string): Promise<void> {
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      const requester = await requireOrganizationAccess(db, principal, organizationId, 'admin');
       await write(organizationId, async (trx) => {
         const role = await findRole(trx, organizationId, roleId);
         if (!role) throw notFound('Role', roleId);
+        requireHeld(requester, role.permissions);
         const membership = await findRoleMembership(trx, roleId, membershipId);
         if (!membership) throw notFound('Role membership', membershipId);
         await deleteRoleMembership(trx, membershipId);

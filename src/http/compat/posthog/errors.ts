@@ -41,13 +41,13 @@ export function toPostHogError(original: Problem, fieldNames: Record<string, str
   const attr = original.field === undefined || ['body', 'querystring', 'params'].includes(original.field) ? null : attrOf(original.field, fieldNames);
   // The core starts some messages with the native field name ("email: …"); `attr` names it here.
   const problem = original.field !== undefined && original.message.startsWith(`${original.field}: `)
-    ? { ...original, message: capitalize(original.message.slice(original.field.length + 2)) }
+    ? { ...original, message: original.message.slice(original.field.length + 2) }
     : original;
   switch (problem.status) {
     case 400:
       if (problem.rule) return { status: 400, body: { type: 'validation_error', ...drfValidation(problem.rule, problem.message), attr } };
       if (problem.code === 'invalid_json') return { status: 400, body: invalidRequest('parse_error', `JSON parse error - ${problem.message}`) };
-      return { status: 400, body: { type: 'validation_error', code: problem.code, detail: problem.message, attr } };
+      return { status: 400, body: { type: 'validation_error', code: drfCode(problem.code), detail: problem.message, attr } };
     case 401:
       return { status: 401, body: { type: 'authentication_error', code: problem.code === 'not_authenticated' ? 'not_authenticated' : 'authentication_failed', detail: problem.message, attr: null } };
     case 403:
@@ -56,7 +56,7 @@ export function toPostHogError(original: Problem, fieldNames: Record<string, str
       return { status: 404, body: invalidRequest('not_found', 'Not found.') };
     // PostHog reports clashes with the current state (duplicates, last owner) as validation errors.
     case 409:
-      return { status: 400, body: { type: 'validation_error', code: problem.code, detail: problem.message, attr } };
+      return { status: 400, body: { type: 'validation_error', code: drfCode(problem.code), detail: problem.message, attr } };
     case 413:
       return { status: 413, body: invalidRequest('payload_too_large', problem.message) };
     case 415:
@@ -68,9 +68,13 @@ export function toPostHogError(original: Problem, fieldNames: Record<string, str
   }
 }
 
-const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-
 const invalidRequest = (code: string, detail: string): PostHogError => ({ type: 'invalid_request', code, detail, attr: null });
+
+/**
+ * PostHog raises its rule violations as `ValidationError("…")`, whose code DRF calls `invalid` and
+ * PostHog `invalid_input`; only uniqueness keeps its own code. Orgbase's finer codes stay on /v1.
+ */
+const drfCode = (code: string) => (code === 'unique' ? 'unique' : 'invalid_input');
 
 /** `members[0].level` → `members__0__level`, after PostHog's own spelling of the top field. */
 function attrOf(field: string, fieldNames: Record<string, string>): string {

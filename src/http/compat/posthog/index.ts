@@ -13,6 +13,13 @@
  * - `last_login` is null (Orgbase authenticates keys, not sessions); `is_default` is false (no default role).
  * - Roles carry Orgbase's `permissions` (read and write) beside PostHog's fields.
  * - Invites list pending invites only: PostHog deletes an invite once it is used.
+ * - `@current` is the credential's organization only when it has exactly one (an organization key,
+ *   a key limited to one organization, a user in one): Orgbase keeps no "current organization" per
+ *   user, so anything else is a 400 naming `organization_id` rather than a guess.
+ * - A malformed id in the path is a 400 naming the parameter (PostHog: 404).
+ * - A member PUT/PATCH must give `level`, the one writable field (PostHog accepts an empty body).
+ * - Rule violations other than uniqueness carry code `invalid_input`, as PostHog's plain
+ *   ValidationErrors do; `/v1` keeps Orgbase's finer codes.
  * Organization keys and the root key work here too, with the same rules as on `/v1`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';

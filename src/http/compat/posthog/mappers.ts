@@ -52,13 +52,13 @@ export const toRole = (role: RoleRecord) => ({
   permissions: role.permissions,
 });
 
-export const toInvite = (invite: InvitationRecord, now: Date) => ({
+export const toInvite = (invite: InvitationRecord) => ({
   id: invite.id,
   target_email: invite.email,
   first_name: invite.firstName,
   emailing_attempt_made: false,
   level: invite.level,
-  is_expired: invite.expireAt <= now,
+  is_expired: invite.expired,
   created_by: invite.createdBy && toUserBasic(invite.createdBy),
   created_at: invite.createdAt.toISOString(),
   updated_at: invite.updatedAt.toISOString(),

@@ -70,8 +70,7 @@ export const postHogMemberRoutes: FastifyPluginAsyncTypebox<{ services: Services
     schema: { tags: ['PostHog: invites'], operationId: 'invites_list', description: 'Pending invites, newest first.', params: OrganizationParams, querystring: PageQuery, response: { 200: paginated(OrganizationInviteSchema), ...errors } },
   }, async (request) => {
     const { principal, organizationId } = await callerAndOrganization(services, request);
-    const now = services.clock.now();
-    return toPaginated(request, await invitations.slicePending(principal, organizationId, request.query), (invite) => toInvite(invite, now));
+    return toPaginated(request, await invitations.slicePending(principal, organizationId, request.query), toInvite);
   });
 
   app.post(invites, {
@@ -82,12 +81,12 @@ export const postHogMemberRoutes: FastifyPluginAsyncTypebox<{ services: Services
     const body = request.body;
     const invite = await invitations.create(principal, organizationId, {
       email: body.target_email,
-      level: body.level ?? 1,
+      level: body.level,
       firstName: body.first_name,
       message: body.message,
       replacePending: body.combine_pending_invites,
     });
-    return reply.status(201).send(toInvite(invite, services.clock.now()));
+    return reply.status(201).send(toInvite(invite));
   });
 
   app.delete(`${invites}:id/`, {

@@ -4,7 +4,7 @@
  */
 import { Type, type TSchema, type TProperties } from 'typebox';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../../../domain/pagination.js';
-import { ROLE_PERMISSIONS } from '../../../domain/roles/roles.schemas.js';
+import { Permissions as RolePermissions, RoleName } from '../../../domain/roles/roles.schemas.js';
 
 const uuid = (description?: string) => Type.String({ format: 'uuid', ...(description && { description }) });
 const dateTime = Type.String({ format: 'date-time' });
@@ -45,11 +45,7 @@ export const RoleMembershipSchema = Type.Object({
   updated_at: dateTime,
 });
 
-const Permissions = Type.Array(Type.Enum([...ROLE_PERMISSIONS]), {
-  uniqueItems: true,
-  maxItems: ROLE_PERMISSIONS.length,
-  description: 'Orgbase extension: what the role grants its members beyond their level.',
-});
+const Permissions = { ...RolePermissions, description: 'Orgbase extension: what the role grants its members beyond their level.' };
 
 export const RoleSchema = Type.Object({
   id: uuid(),
@@ -90,7 +86,6 @@ export const paginated = <T extends TSchema>(item: T) =>
 const ignored = (names: readonly string[]): TProperties =>
   Object.fromEntries(names.map((name) => [name, Type.Optional(Type.Unknown({ description: 'Read-only: ignored.' }))]));
 
-const RoleName = Type.String({ minLength: 1, maxLength: 200, description: 'Unique in the organization, case-insensitively.' });
 const ROLE_READ_ONLY = ['id', 'created_at', 'created_by', 'members', 'is_default'];
 
 export const CreateRoleBody = Type.Object({ name: RoleName, permissions: Type.Optional(Permissions), ...ignored(ROLE_READ_ONLY) }, { additionalProperties: false });
@@ -137,7 +132,7 @@ export const InviteParams = Type.Object({ organization_id: OrganizationId, id: u
 
 const pageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `Number of results to return per page (default ${DEFAULT_PAGE_SIZE}).` })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'The initial index from which to return the results.' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'The initial index from which to return the results.' })),
 };
 export const PageQuery = Type.Object(pageQuery, { additionalProperties: false });
 export const MembersQuery = Type.Object(
