@@ -197,6 +197,8 @@ onEachDatabase('PostHog surface', (server) => {
       refused(await call('POST', grants, as, { user_uuid: member.id }), 400, validation('invalid_input', 'User is already part of the role.', null));
       refused(await call('POST', grants, as, {}), 400, validation('required', 'This field is required.', 'user_uuid'));
       refused(await call('POST', grants, as, { user_uuid: 'not-a-uuid' }), 400, validation('invalid_input', 'Must be a valid UUID.', 'user_uuid'));
+      // ajv-formats would take a urn:uuid: prefix, which PostgreSQL's uuid type refuses (a 500).
+      refused(await call('POST', grants, as, { user_uuid: `urn:uuid:${member.id}` }), 400, validation('invalid_input', 'Must be a valid UUID.', 'user_uuid'));
       refused(await call('POST', grants, as, { user_uuid: member.id, role: 'x' }), 400, UNKNOWN_FIELD('role'));
 
       refused(await call('POST', url('roles/'), as, {}), 400, validation('required', 'This field is required.', 'name'));
@@ -424,6 +426,7 @@ onEachDatabase('PostHog surface', (server) => {
       refused(await bad('limit=2.5'), 400, validation('invalid_input', 'A valid integer is required.', 'limit'));
       refused(await bad('offset=-1'), 400, validation('min_value', 'Ensure this value is greater than or equal to 0.', 'offset'));
       refused(await bad('offset=x'), 400, validation('invalid_input', 'A valid integer is required.', 'offset'));
+      refused(await bad('offset=99999999999999999999'), 400, validation('max_value', 'Ensure this value is less than or equal to 2147483647.', 'offset'));
       refused(await bad('page=2'), 400, UNKNOWN_FIELD('page'));
     }
   });
