@@ -12,6 +12,8 @@ import type { ActivityType, KeyUpdateType } from './activities.schemas.js';
 export interface ActivityInput {
   type: ActivityType;
   organizationId: string;
+  /** The project the activity is about, when it is scoped to one. */
+  projectId?: string;
   targetId?: string;
   keyUpdateType?: KeyUpdateType;
   changes?: Record<string, { old: unknown; new: unknown }>;
@@ -36,7 +38,7 @@ export function createActivityRecorder(deps: { clock: Clock; ids: Ids }): Activi
           actor_details: actor.details,
           actor_ip: actor.ip,
           user_agent: actor.userAgent,
-          project_id: null,
+          project_id: input.projectId ?? null,
           target_id: input.targetId ?? null,
           key_update_type: input.keyUpdateType ?? null,
           changes: input.changes === undefined ? null : JSON.stringify(input.changes),

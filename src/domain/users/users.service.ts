@@ -1,10 +1,11 @@
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import { isUniqueViolation } from '../../db/errors.js';
+import { foreignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
 import { requireRoot, requireSelfOrRoot } from '../access.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, DomainError, forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../principal.js';
+import { activeProjectOf, findProjectById, setActiveProject, type ProjectRow } from '../projects/projects.queries.js';
 import { findUser, insertUser, type UserRow } from './users.queries.js';
 import type { CreateUserInput, User } from './users.schemas.js';
 
@@ -36,6 +37,36 @@ export function createUsersService(deps: { db: Db; clock: Clock; ids: Ids }) {
       const row = await findUser(db, id);
       if (!row) throw notFound('User', id);
       return toUser(row);
+    },
+
+    /**
+     * The project the user works in: the one they chose while they can still reach it, else the
+     * oldest project of their oldest live membership. 404 when they belong to no organization.
+     */
+    async getActiveProject(principal: Principal, userId: string): Promise<ProjectRow> {
+      requireSelfOrRoot(principal, userId);
+      const project = await activeProjectOf(db, userId);
+      if (project) return project;
+      if (!(await findUser(db, userId))) throw notFound('User', userId);
+      throw new DomainError('not_found', 'not_found', `User ${userId} belongs to no organization, so has no active project.`, undefined, 'Project');
+    },
+
+    /** Chooses the user's active project: one of a live organization the user is a member of. */
+    async setActiveProject(principal: Principal, userId: string, projectId: string): Promise<ProjectRow> {
+      requireSelfOrRoot(principal, userId);
+      if (!(await findUser(db, userId))) throw notFound('User', userId);
+      const project = await findProjectById(db, projectId);
+      if (!project) throw notFound('Project', projectId);
+      // A key limited to some organizations does not act in the others (as in access.ts).
+      if (principal.kind === 'personal_key' && principal.organizationIds !== null && !principal.organizationIds.includes(project.organization_id)) {
+        throw forbidden(`API key does not have access to the organization of project ${projectId}.`, 'organization_not_allowed');
+      }
+      const chosen = await setActiveProject(db, userId, projectId, clock.now()).catch((error: unknown) => {
+        throw foreignKeyViolation(error) ? notFound('Project', projectId) : error; // deleted meanwhile
+      });
+      if (chosen) return chosen;
+      if (!(await findProjectById(db, projectId))) throw notFound('Project', projectId);
+      throw invalid('projectId', `projectId: project ${projectId} is not in a live organization user ${userId} is a member of`, 'not_a_member');
     },
   };
 }

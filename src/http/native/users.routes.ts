@@ -7,6 +7,8 @@ import {
   PersonalKeySchema,
   UserSchema,
 } from '../../domain/users/users.schemas.js';
+import { ProjectSchema, SetActiveProjectBody } from '../../domain/projects/projects.schemas.js';
+import { toProject } from '../../domain/projects/projects.service.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
 import { done, emptyEnvelope, envelope, listEnvelope, ok, okPage, PageQuery } from './envelope.js';
@@ -24,6 +26,28 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.get('/users/:userId', {
     schema: { tags, summary: 'Get a user (root, or the user\u2019s own personal key)', params: UserParams, response: envelope(UserSchema) },
   }, async (request) => ok(request, await users.get(principalOf(request), request.params.userId)));
+
+  app.get('/users/:userId/activeProject', {
+    schema: {
+      tags,
+      summary: 'Get the user\u2019s active project',
+      description: 'Root or the user themself. The chosen project while the user can still reach it, else the oldest project of their oldest membership.',
+      params: UserParams,
+      response: envelope(ProjectSchema),
+    },
+  }, async (request) => ok(request, toProject(await users.getActiveProject(principalOf(request), request.params.userId))));
+
+  app.put('/users/:userId/activeProject', {
+    schema: {
+      tags,
+      summary: 'Choose the user\u2019s active project',
+      description: 'Root or the user themself. The project must be in a live organization the user is a member of.',
+      params: UserParams,
+      body: SetActiveProjectBody,
+      response: envelope(ProjectSchema),
+    },
+  }, async (request) =>
+    ok(request, toProject(await users.setActiveProject(principalOf(request), request.params.userId, request.body.projectId))));
 
   app.get('/users/:userId/keys', {
     schema: {
