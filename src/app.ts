@@ -13,6 +13,7 @@ import { postHogSurface } from './http/compat/posthog/index.js';
 import { nativeSurface, sendNativeError } from './http/native/index.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
 import { RequestLog } from './http/request-log.js';
+import { lowercaseRequestUuids } from './http/uuid-case.js';
 import { validatorCompiler } from './http/validation.js';
 import type { Services } from './services.js';
 
@@ -59,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('preHandler', lowercaseRequestUuids);
 
   // Outside any surface, errors and unknown routes use the native (ClickHouse) envelope.
   app.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { CLOUD_PROVIDERS, REGION_PROVIDERS, REGIONS, type Region } from './domain/organizations/organizations.schemas.js';
+import { isLicensePublicKey, LICENSE_KID_PATTERN } from './domain/licenses/license.schemas.js';
 
 export interface Config {
   host: string;
@@ -19,6 +20,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** `endpointServiceId` per `cloudProvider:region`, for GET …/privateEndpointConfig. */
   privateEndpointServices: Record<string, string>;
+  /** Public keys that verify license keys: kid → base64url raw Ed25519 key (an OKP JWK's `x`). Empty: no license verifies. */
+  licensePublicKeys: Record<string, string>;
+  /** How deep the organization tree may grow: a root-level organization is at depth 1. */
+  maxOrganizationDepth: number;
 }
 
 export class ConfigError extends Error {
@@ -64,7 +69,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     trustProxy: parseTrustProxy(env.TRUST_PROXY?.trim()),
     privateEndpointServices: parsePrivateEndpointServices(env.ORGBASE_PRIVATE_ENDPOINT_SERVICES),
+    licensePublicKeys: parseLicensePublicKeys(env.ORGBASE_LICENSE_PUBLIC_KEYS),
+    maxOrganizationDepth: parseDepth(env.ORGBASE_MAX_ORGANIZATION_DEPTH?.trim()),
   };
+}
+
+function parseDepth(value: string | undefined): number {
+  if (value === undefined || value === '') return 10;
+  const depth = Number(value);
+  if (!/^\d+$/.test(value) || depth < 1 || depth > 100) {
+    throw new ConfigError('ORGBASE_MAX_ORGANIZATION_DEPTH', `"${value}" is not a depth from 1 to 100`);
+  }
+  return depth;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -102,4 +118,29 @@ function parsePrivateEndpointServices(value: string | undefined): Record<string,
     services[key] = serviceId;
   }
   return services;
+}
+
+/** JSON object: `{"<kid>": "<x>", …}`, as `npm run orgbase -- license keygen` prints it. */
+function parseLicensePublicKeys(value: string | undefined): Record<string, string> {
+  if (value === undefined || value.trim() === '') return {};
+  const name = 'ORGBASE_LICENSE_PUBLIC_KEYS';
+  const shape = 'must be a JSON object like {"<kid>": "<base64url Ed25519 public key>"}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(name, shape);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(name, shape);
+  const keys: Record<string, string> = {};
+  for (const [kid, x] of Object.entries(parsed)) {
+    if (!LICENSE_KID_PATTERN.test(kid)) {
+      throw new ConfigError(name, `key id ${JSON.stringify(kid)} must be 1-64 letters, digits, ".", "_" or "-"`);
+    }
+    if (!isLicensePublicKey(x)) {
+      throw new ConfigError(name, `"${kid}" must map to a 32-byte Ed25519 public key in base64url (43 characters)`);
+    }
+    keys[kid] = x;
+  }
+  return keys;
 }

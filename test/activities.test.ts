@@ -59,6 +59,8 @@ onEachDatabase('activities', (server) => {
     const expectAdmin = (type: string, changes: (c: any) => void, targetKeyId?: string) =>
       want.unshift({ type, actor: 'admin', changes, ...(targetKeyId && { targetKeyId }) });
 
+    // Every organization starts with a project; its creation is recorded just before the organization's.
+    expectRoot('project_create', (c) => assert.deepEqual(c, { name: { old: null, new: 'Default' } }));
     expectRoot('create_organization', (c) => assert.deepEqual(c, { name: { old: null, new: 'Trail' } }));
     want.unshift({ type: 'key_create', actor: 'root', targetKeyId: admin.id, changes: (c) => {
       assert.deepEqual(c.name, { old: null, new: 'ops' });
@@ -115,7 +117,9 @@ onEachDatabase('activities', (server) => {
       const expected = want[i]!;
       assertMatchesClickHouse('Activity', activity);
       assert.equal(activity.organizationId, orgId);
-      assert.ok(i === 0 || Date.parse(activity.createdAt) < Date.parse(trail[i - 1].createdAt), 'strictly newest first');
+      // Newest first; only the organization and its default project are made in the same instant.
+      const sameInstant = expected.type === 'project_create';
+      assert.ok(i === 0 || Date.parse(activity.createdAt) < Date.parse(trail[i - 1].createdAt) || sameInstant, 'strictly newest first');
       if (expected.actor === 'root') {
         assert.equal(activity.actorType, 'support');
         assert.equal(activity.actorId, 'root');
@@ -204,14 +208,17 @@ onEachDatabase('activities', (server) => {
       const response = await s.request({ method: 'PATCH', url: `/v1/organizations/${id}`, auth: 'root', body: { name } });
       assert.equal(response.status, 200);
     }
-    const all = await activitiesOf(s, id);
-    assert.equal(all.length, 4);
+    // The default project's creation shares the organization's instant; these windows are about the other four.
+    const everything = await activitiesOf(s, id);
+    assert.equal(everything.length, 5);
+    const project = everything.find((a) => a.type === 'project_create');
+    const all = everything.filter((a) => a !== project);
     const [a3, a2, a1, a0] = all.map((a) => ({ id: a.id as string, at: a.createdAt as string }));
     const ids = async (params: Record<string, string>) => {
       const response = await list(s, id, q(params));
       assert.equal(response.status, 200, JSON.stringify(response.body));
       assert.equal('nextCursor' in response.body, false);
-      return response.body.result.map((a: any) => a.id);
+      return response.body.result.map((a: any) => a.id).filter((activityId: string) => activityId !== project.id);
     };
     assert.deepEqual(await ids({ from_date: a2!.at, to_date: a2!.at }), [a2!.id]);
     assert.deepEqual(await ids({ from_date: a2!.at }), [a3!.id, a2!.id]);
@@ -300,7 +307,7 @@ onEachDatabase('activities', (server) => {
     const full = await list(s, organization.id, 'limit=1000');
     assert.equal(full.status, 200);
     const all: any[] = full.body.result;
-    assert.equal(all.length, 27);
+    assert.equal(all.length, 28);
     assert.equal('nextCursor' in full.body, false);
     const ids = all.map((a) => a.id);
     for (let i = 1; i < all.length; i++) {
@@ -370,7 +377,7 @@ onEachDatabase('activities', (server) => {
     assert.equal((await s.request({ method: 'DELETE', url: `/v1/organizations/${organization.id}`, auth: admin.basic })).status, 200);
     const trail = await activitiesOf(s, organization.id);
     assert.equal(trail[0].type, 'delete_organization');
-    assert.equal(trail.at(-1).type, 'create_organization');
+    assert.deepEqual(trail.slice(-2).map((a) => a.type), ['create_organization', 'project_create']);
     const one = await s.request({ method: 'GET', url: `/v1/organizations/${organization.id}/activities/${trail[0].id}`, auth: 'root' });
     assert.deepEqual(one.body.result, trail[0]);
     const denied = await list(s, organization.id, '', developer.basic);

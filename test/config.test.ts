@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       trustProxy: false,
       privateEndpointServices: {},
+      licensePublicKeys: {},
+      maxOrganizationDepth: 10,
     });
   });
 
@@ -55,6 +57,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
       ORGBASE_PRIVATE_ENDPOINT_SERVICES: JSON.stringify({ 'aws:us-east-1': 'com.amazonaws.vpce.us-east-1.vpce-svc-1', 'azure:eastus': 'pls-1' }),
+      ORGBASE_LICENSE_PUBLIC_KEYS: JSON.stringify({ 'ops-1': 'A'.repeat(43) }),
+      ORGBASE_MAX_ORGANIZATION_DEPTH: '4',
     });
     assert.deepEqual(config, {
       host: '0.0.0.0',
@@ -65,6 +69,8 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       trustProxy: '10.0.0.0/8,127.0.0.1',
       privateEndpointServices: { 'aws:us-east-1': 'com.amazonaws.vpce.us-east-1.vpce-svc-1', 'azure:eastus': 'pls-1' },
+      licensePublicKeys: { 'ops-1': 'A'.repeat(43) },
+      maxOrganizationDepth: 4,
     });
   });
 
@@ -136,6 +142,13 @@ describe('loadConfig', () => {
       JSON.stringify({ 'aws:us-east-1': 'ok', 'gcp:nowhere': 'x' }),
     ];
     for (const value of invalid) assertRejects({ ORGBASE_PRIVATE_ENDPOINT_SERVICES: value }, 'ORGBASE_PRIVATE_ENDPOINT_SERVICES');
+  });
+
+  it('ORGBASE_MAX_ORGANIZATION_DEPTH is a depth from 1 to 100 (default 10)', () => {
+    assert.equal(loadConfig({}).maxOrganizationDepth, 10);
+    assert.equal(loadConfig({ ORGBASE_MAX_ORGANIZATION_DEPTH: '1' }).maxOrganizationDepth, 1);
+    assert.equal(loadConfig({ ORGBASE_MAX_ORGANIZATION_DEPTH: '100' }).maxOrganizationDepth, 100);
+    for (const value of ['0', '101', '-3', '2.5', 'ten']) assertRejects({ ORGBASE_MAX_ORGANIZATION_DEPTH: value }, 'ORGBASE_MAX_ORGANIZATION_DEPTH');
   });
 
   it('reads no variable it is not given: the environment passed in is the only input', () => {

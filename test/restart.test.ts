@@ -269,7 +269,7 @@ describe('the orgbase process', () => {
     const names = ((await list.json()) as any).result.map((org: any) => org.name).sort();
     assert.deepEqual(names, ['In flight', 'Process Org']);
     const trail = await fetch(`${address}/v1/organizations/${organization.id}/activities`, { headers });
-    assert.deepEqual(((await trail.json()) as any).result.map((a: any) => a.type), ['create_organization']);
+    assert.deepEqual(((await trail.json()) as any).result.map((a: any) => a.type), ['create_organization', 'project_create']);
     again.child.kill('SIGTERM');
     assert.equal(await withinBound(again.exited, 20_000, 'exit after SIGTERM'), 0);
   });

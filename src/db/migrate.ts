@@ -10,6 +10,9 @@ import * as invitations from './migrations/0003-invitations.js';
 import * as roles from './migrations/0004-roles.js';
 import * as posthogPeople from './migrations/0005-posthog-people.js';
 import * as grantsFollowMembership from './migrations/0006-grants-follow-membership.js';
+import * as hierarchy from './migrations/0007-hierarchy.js';
+import * as projects from './migrations/0008-projects.js';
+import * as licenses from './migrations/0009-licenses.js';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -18,6 +21,9 @@ const migrations: Record<string, Migration> = {
   '0004-roles': roles,
   '0005-posthog-people': posthogPeople,
   '0006-grants-follow-membership': grantsFollowMembership,
+  '0007-hierarchy': hierarchy,
+  '0008-projects': projects,
+  '0009-licenses': licenses,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

@@ -37,6 +37,14 @@ export interface OrganizationsTable {
   updated_at: Timestamp;
   deleted_at: NullableTimestamp;
   version: Generated<number>;
+  /** The installed license: its verified claims, key id and installation time (never the token). */
+  license: JSONColumnType<InstalledLicenseRow | null, string | null, string | null>;
+}
+
+export interface InstalledLicenseRow {
+  claims: Record<string, unknown>;
+  kid: string;
+  installedAt: string;
 }
 
 export interface ApiKeysTable {
@@ -92,6 +100,8 @@ export interface UsersTable {
   email: string;
   first_name: string;
   last_name: string;
+  /** The project the user works in (set through the API); null: the default fallback applies. */
+  active_project_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -139,6 +149,16 @@ export interface RoleMembershipsTable {
   updated_at: Timestamp;
 }
 
+export interface ProjectsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -149,4 +169,5 @@ export interface Database {
   invitations: InvitationsTable;
   roles: RolesTable;
   role_memberships: RoleMembershipsTable;
+  projects: ProjectsTable;
 }

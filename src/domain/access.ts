@@ -5,6 +5,7 @@
 import type { Db } from '../db/database.js';
 import { forbidden, notFound } from './errors.js';
 import { memberAccess } from './memberships/memberships.queries.js';
+import { isLiveAncestor } from './organizations/hierarchy.queries.js';
 import { organizationExists } from './organizations/organizations.queries.js';
 import type { PersonalKeyPrincipal, Principal, Scope } from './principal.js';
 
@@ -31,9 +32,10 @@ export const actsAsAdmin = (grant: Grant, object: ScopeObject): boolean =>
 /**
  * Throws unless the principal may act on the organization at the given level; returns what the
  * principal holds there (root above all, an admin key as admin, a developer key as member).
- * - Organization keys: `developer` reads, `admin` reads and writes; a key with neither role
- *   (only `query_endpoints`) has no use of the organization API.
- * - Personal keys: the user must be a member (else 404) of an organization the key is not
+ * - Organization keys: `developer` reads, `admin` reads and writes (also in the descendants of
+ *   its organization); a key with neither role (only `query_endpoints`) has no use of the
+ *   organization API.
+ * - Personal keys: the user must be a member, or an admin of an ancestor, (else 404) of an organization the key is not
  *   limited away from (else 403, as PostHog); reads need the `<object>:read` scope, writes `<object>:write`
  *   and either level admin/owner or a role granting `<object>:write`. Costs one query (level
  *   and role permissions together); the other principals cost none.
@@ -49,8 +51,12 @@ export async function requireOrganizationAccess(
     case 'root':
       return { level: ROOT_LEVEL, permissions: [] };
     case 'organization_key': {
-      if (principal.organizationId !== organizationId) throw notFound('Organization', organizationId);
       const isAdmin = principal.roles.includes('admin');
+      if (principal.organizationId !== organizationId) {
+        // An admin key of an ancestor administers the descendants (one query, only then).
+        if (isAdmin && (await isLiveAncestor(db, principal.organizationId, organizationId))) return { level: LEVEL.admin, permissions: [] };
+        throw notFound('Organization', organizationId);
+      }
       if (access === 'admin' && !isAdmin) {
         throw forbidden('This action requires an API key with the admin role.', 'admin_role_required');
       }

@@ -12,7 +12,24 @@ const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (a
 const document = JSON.parse(readFileSync(new URL('./clickhouse-schemas.json', import.meta.url), 'utf8'));
 const schemas: Record<string, any> = document.schemas;
 
-const ORGBASE_ACTIVITY_TYPES = ['byoc_infrastructure_create', 'byoc_infrastructure_update', 'byoc_infrastructure_delete'];
+// Orgbase's own activity types (ClickHouse records none for these changes).
+const ORGBASE_ACTIVITY_TYPES = [
+  'byoc_infrastructure_create',
+  'byoc_infrastructure_update',
+  'byoc_infrastructure_delete',
+  'role_create',
+  'role_update',
+  'role_delete',
+  'project_create',
+  'project_update',
+  'project_delete',
+  'organization_update_parent',
+  'organization_child_create',
+  'organization_child_add',
+  'organization_child_remove',
+  'organization_child_delete',
+  'organization_update_license',
+];
 schemas.Activity.properties.type.enum.push(...ORGBASE_ACTIVITY_TYPES);
 
 const REQUIRED: Record<string, string[]> = {

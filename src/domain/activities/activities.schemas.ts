@@ -26,10 +26,21 @@ export const ACTIVITY_TYPES = [
   'role_create',
   'role_update',
   'role_delete',
+  // Orgbase names (ClickHouse has no projects):
+  'project_create',
+  'project_update',
+  'project_delete',
   // Orgbase names (ClickHouse records none for BYOC infrastructure changes):
   'byoc_infrastructure_create',
   'byoc_infrastructure_update',
   'byoc_infrastructure_delete',
+  // Orgbase names for the organization tree: the moved organization, and its old and new parent.
+  'organization_update_parent',
+  'organization_child_create',
+  'organization_child_add',
+  'organization_child_remove',
+  'organization_child_delete',
+  'organization_update_license',
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

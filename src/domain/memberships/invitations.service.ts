@@ -10,6 +10,7 @@ import type { Ids } from '../../ids.js';
 import { LEVEL, requireOrganizationAccess, requireReadableOrganization, requireScope } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
+import { requireWithinLicense } from '../licenses/limits.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import { pageById, sliceBounds, toSlice, type Page, type PageRequest, type Slice, type SliceRequest } from '../pagination.js';
 import type { Principal } from '../principal.js';
@@ -130,10 +131,12 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; ids: Ids;
         const invitation = await findInvitation(trx, id, { forUpdate: true });
         // Someone else's invitation is not revealed to exist.
         if (!invitation || invitation.email !== user.email.toLowerCase()) throw notFound('Invitation', id);
-        if (!(await findOrganization(trx, invitation.organization_id))) throw notFound('Invitation', id);
+        // Locked: concurrent joins queue up behind one count of the members the license allows.
+        if (!(await findOrganization(trx, invitation.organization_id, { forUpdate: true }))) throw notFound('Invitation', id);
         if (invitation.accepted_at !== null) throw conflict('This invitation has already been used.', 'invitation_used');
         const now = clock.now();
         if (invitation.expire_at <= now) throw conflict('This invitation has expired: ask for a new one.', 'invitation_expired');
+        await requireWithinLicense(trx, invitation.organization_id, 'members');
         const joined = await insertMembership(trx, {
           id: ids.uuid(),
           organization_id: invitation.organization_id,

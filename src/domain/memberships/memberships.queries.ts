@@ -3,16 +3,22 @@ import type { Db } from '../../db/database.js';
 import type { MembershipsTable } from '../../db/schema.js';
 import { toUserSummary, type UserSummary, type UserSummaryColumns } from '../users/user-summary.js';
 
-// Membership in a deleted organization grants nothing: the join keeps its keys, trail and
-// settings out of reach of members' personal keys, as they are of its organization keys.
-// The permissions of the member's roles come in the same round trip.
+// Membership in a deleted organization grants nothing: the walk starts only from a live one, so
+// its keys, trail and settings stay out of reach of members' personal keys, as they are of its
+// organization keys. Admins and owners of an ancestor administer the descendants (at their
+// ancestor level); members of an ancestor get nothing here. Role permissions come from the
+// organization's own roles only. One round trip.
 const ACCESS_OF =
-  'select m.level, coalesce((select array_agg(distinct p) from role_memberships rm ' +
+  'with recursive chain as (' +
+  'select o.id, o.parent_id, 0 as distance from organizations o where o.id = $1 and o.deleted_at is null ' +
+  'union all ' +
+  'select p.id, p.parent_id, chain.distance + 1 from chain join organizations p on p.id = chain.parent_id where chain.distance < 100) ' +
+  'select max(m.level) as level, coalesce((select array_agg(distinct p) from role_memberships rm ' +
   'join roles r on r.id = rm.role_id cross join unnest(r.permissions) as p ' +
-  'where rm.organization_id = m.organization_id and rm.user_id = m.user_id), ' +
+  'where rm.organization_id = $1 and rm.user_id = $2), ' +
   "'{}'::text[]) as permissions " +
-  'from memberships m join organizations o on o.id = m.organization_id ' +
-  'where m.organization_id = $1 and m.user_id = $2 and o.deleted_at is null';
+  'from chain join memberships m on m.organization_id = chain.id and m.user_id = $2 ' +
+  'where chain.distance = 0 or m.level >= 8';
 
 export interface MemberAccess {
   level: number;
@@ -20,10 +26,14 @@ export interface MemberAccess {
   permissions: string[];
 }
 
-/** The user's level and role permissions in the live organization; undefined when not a member. */
+/**
+ * The user's level (direct, or as an admin of an ancestor) and role permissions in the live
+ * organization; undefined when the user has neither.
+ */
 export async function memberAccess(db: Db, organizationId: string, userId: string): Promise<MemberAccess | undefined> {
-  const result = await db.executeQuery<MemberAccess>(CompiledQuery.raw(ACCESS_OF, [organizationId, userId]));
-  return result.rows[0];
+  const result = await db.executeQuery<{ level: number | null; permissions: string[] }>(CompiledQuery.raw(ACCESS_OF, [organizationId, userId]));
+  const row = result.rows[0];
+  return row && row.level !== null ? { level: row.level, permissions: row.permissions } : undefined;
 }
 
 export interface MemberRow extends UserSummaryColumns {

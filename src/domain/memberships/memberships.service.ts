@@ -27,6 +27,7 @@ import {
   type MemberRecord,
   type MemberRow,
 } from './memberships.queries.js';
+import { requireWithinLicense } from '../licenses/limits.js';
 import { findUser } from '../users/users.queries.js';
 import { levelOfRole, roleOfLevel, type AddMemberInput, type PatchMemberInput } from './memberships.schemas.js';
 
@@ -145,6 +146,10 @@ export function createMembershipsService(deps: { db: Db; clock: Clock; ids: Ids;
       return db.transaction().execute(async (trx) => {
         if (!(await findOrganization(trx, organizationId, { forUpdate: true }))) throw notFound('Organization', organizationId);
         if (!(await findUser(trx, input.userId))) throw invalid('userId', `userId: no user ${input.userId}`, 'unknown_user');
+        if (await findMember(trx, organizationId, input.userId)) {
+          throw conflict('userId: the user is already a member of this organization.', 'already_member', 'userId');
+        }
+        await requireWithinLicense(trx, organizationId, 'members');
         const now = clock.now();
         const added = await insertMembership(trx, {
           id: ids.uuid(),

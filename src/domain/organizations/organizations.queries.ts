@@ -8,7 +8,8 @@ export type OrganizationRow = Pick<
   Selectable<OrganizationsTable>,
   'id' | 'parent_id' | 'name' | 'created_at' | 'private_endpoints' | 'byoc_config'
 >;
-const COLUMNS = ['id', 'parent_id', 'name', 'created_at', 'private_endpoints', 'byoc_config'] as const;
+export const ORGANIZATION_COLUMNS = ['id', 'parent_id', 'name', 'created_at', 'private_endpoints', 'byoc_config'] as const;
+const COLUMNS = ORGANIZATION_COLUMNS;
 const COLUMN_LIST = COLUMNS.join(', ');
 
 // The hot read, compiled once: building it with the query builder on every request costs more

@@ -98,6 +98,11 @@ export const MAX_PRIVATE_ENDPOINTS = 100;
 export const PatchOrganizationBody = Type.Object(
   {
     name: Type.Optional(OrganizationName),
+    parentId: Type.Optional(
+      Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+        description: 'Orgbase extension: move under this organization (null: to the root level, root key only).',
+      }),
+    ),
     privateEndpoints: Type.Optional(
       Type.Object(
         {
@@ -111,6 +116,21 @@ export const PatchOrganizationBody = Type.Object(
   { additionalProperties: false },
 );
 export type PatchOrganizationInput = Static<typeof PatchOrganizationBody>;
+
+export const NameAvailabilityQuery = Type.Object(
+  {
+    name: OrganizationName,
+    parentId: Type.Optional(Type.String({ format: 'uuid', description: 'Check among the children of this organization; absent: the root level.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const NameAvailabilitySchema = Type.Object({
+  name: Type.String(),
+  available: Type.Boolean({ description: 'No live sibling has this name (compared case-insensitively).' }),
+  suggestions: Type.Array(Type.String(), { description: 'Free names like it, when it is taken.' }),
+});
+export type NameAvailability = Static<typeof NameAvailabilitySchema>;
 
 export const PrivateEndpointConfigQuery = Type.Object(
   {

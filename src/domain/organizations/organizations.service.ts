@@ -3,8 +3,12 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { PrivateEndpointRow } from '../../db/schema.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess, requireRoot, requireScope } from '../access.js';
-import type { ActivityRecorder } from '../activities/activity-recorder.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { LEVEL, requireOrganizationAccess, requireRoot, requireScope } from '../access.js';
+import type { ActivityInput, ActivityRecorder } from '../activities/activity-recorder.js';
+import { insertMembership } from '../memberships/memberships.queries.js';
+import { insertDefaultProject } from '../projects/projects.queries.js';
+import { nameTaken, type HierarchyService } from './hierarchy.service.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { pageById, type Page, type PageRequest } from '../pagination.js';
@@ -12,7 +16,6 @@ import { requireNonBlankName } from '../names.js';
 import type { Principal } from '../principal.js';
 import {
   findOrganization,
-  hasLiveChildren,
   insertOrganization,
   listOrganizations,
   listOrganizationsOfUser,
@@ -36,10 +39,11 @@ export interface OrganizationsDeps {
   config: Pick<Config, 'privateEndpointServices'>;
   activities: ActivityRecorder;
   keyCache: KeyCache;
+  hierarchy: HierarchyService;
 }
 
 export function createOrganizationsService(deps: OrganizationsDeps) {
-  const { db, clock, ids, activities } = deps;
+  const { db, clock, ids, activities, hierarchy } = deps;
 
   return {
     /** Root sees every live organization; an organization key its own; a personal key its user's (paged). */
@@ -64,26 +68,45 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
       return toOrganization(row);
     },
 
+    /**
+     * Root creates anywhere; an admin of the parent (directly, through an ancestor, or with an
+     * admin key) creates children. A user who creates one becomes its owner.
+     */
     async create(principal: Principal, input: CreateOrganizationInput): Promise<Organization> {
-      requireRoot(principal);
+      const parentId = input.parentId ?? null;
+      if (parentId === null) requireRoot(principal);
+      else await requireOrganizationAccess(db, principal, parentId, 'admin');
       const name = requireNonBlankName(input.name);
       return db.transaction().execute(async (trx) => {
-        if (input.parentId !== undefined && !(await findOrganization(trx, input.parentId, { forUpdate: true }))) {
-          throw invalid('parentId', `parentId: organization ${input.parentId} does not exist`, 'unknown_parent');
+        if (parentId !== null) {
+          await hierarchy.lockTree(trx);
+          await hierarchy.requireRoomUnder(trx, parentId, 1);
         }
         const now = clock.now();
         const row = await insertOrganization(trx, {
           id: ids.uuid(),
-          parent_id: input.parentId ?? null,
+          parent_id: parentId,
           name,
           private_endpoints: '[]',
           byoc_config: '[]',
           created_at: now,
           updated_at: now,
+        }).catch((error: unknown) => {
+          throw isUniqueViolation(error) ? nameTaken(name) : error;
         });
-        await activities.record(trx, principal.actor, [
-          { type: 'create_organization', organizationId: row.id, changes: { name: { old: null, new: name } } },
-        ]);
+        // Every organization has a project from the start.
+        const project = await insertDefaultProject(trx, { id: ids.uuid(), organizationId: row.id, now, createdBy: principal.kind === 'personal_key' ? principal.userId : null });
+        // Listed newest first, the creation itself heads the organization's trail.
+        const recorded: ActivityInput[] = [
+          { type: 'project_create', organizationId: row.id, projectId: project.id, targetId: project.id, changes: { name: { old: null, new: project.name } } },
+          { type: 'create_organization', organizationId: row.id, changes: { name: { old: null, new: name }, ...(parentId && { parentId: { old: null, new: parentId } }) } },
+        ];
+        if (parentId !== null) recorded.push({ type: 'organization_child_create', organizationId: parentId, targetId: row.id, changes: { name: { old: null, new: name } } });
+        if (principal.kind === 'personal_key') {
+          await insertMembership(trx, { id: ids.uuid(), organization_id: row.id, user_id: principal.userId, level: LEVEL.owner, joined_at: now, updated_at: now });
+          recorded.push({ type: 'organization_member_add', organizationId: row.id, targetId: principal.userId, changes: { level: { old: null, new: LEVEL.owner } } });
+        }
+        await activities.record(trx, principal.actor, recorded);
         return toOrganization(row);
       });
     },
@@ -101,14 +124,37 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
           activityIds: { name: ids.uuid(), privateEndpoints: ids.uuid() },
         });
       const endpointsPatch = patch.privateEndpoints;
-      const updated = endpointsPatch
-        ? await db.transaction().execute(async (trx) => {
+      const parentId = patch.parentId;
+      const updated = await (endpointsPatch || parentId !== undefined
+        ? db.transaction().execute(async (trx) => {
+            if (parentId !== undefined) await hierarchy.lockTree(trx);
             // The new list is computed from the current one: hold the row lock from read to write.
             const current = await findOrganization(trx, id, { forUpdate: true });
             if (!current) throw notFound('Organization', id);
-            return write(trx, applyPrivateEndpointsPatch(current.private_endpoints, endpointsPatch));
+            let renamed = false;
+            if (parentId !== undefined) {
+              const moved = await hierarchy.move(principal, trx, current, parentId);
+              if (moved.length > 0) {
+                // Parent and name change in one statement: the sibling-name check sees the final pair.
+                const finalName = name ?? current.name;
+                await updateOrganization(trx, id, { parent_id: parentId, name: finalName, updated_at: clock.now() }).catch((error: unknown) => {
+                  throw isUniqueViolation(error) ? nameTaken(finalName) : error;
+                });
+                renamed = finalName !== current.name;
+                if (renamed) moved.unshift({ type: 'organization_update_name', organizationId: id, changes: { name: { old: current.name, new: finalName } } });
+                await activities.record(trx, principal.actor, moved);
+              }
+            }
+            const endpoints = endpointsPatch && applyPrivateEndpointsPatch(current.private_endpoints, endpointsPatch);
+            const written = renamed
+              ? await updateOrganizationAudited(trx, { id, name: undefined, privateEndpoints: endpoints, now: clock.now(), actor: principal.actor, activityIds: { name: ids.uuid(), privateEndpoints: ids.uuid() } })
+              : await write(trx, endpoints);
+            return written ?? (await findOrganization(trx, id));
           })
-        : await write(db); // a rename needs no read: one statement, one round trip
+        : write(db) // a rename needs no read: one statement, one round trip
+      ).catch((error: unknown) => {
+        throw isUniqueViolation(error) ? nameTaken(name ?? '') : error;
+      });
       if (updated) return toOrganization(updated);
       // Nothing was written: the organization is gone, or the patch changes nothing.
       const current = await findOrganization(db, id);
@@ -116,22 +162,18 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
       return toOrganization(current);
     },
 
-    /** Soft delete: the row and its activity trail stay (root can still read the trail). */
+    /** Soft delete of the organization and its whole subtree: the rows and their trails stay (root can read them). */
     async delete(principal: Principal, id: string): Promise<void> {
       await requireOrganizationAccess(db, principal, id, 'admin');
-      await db.transaction().execute(async (trx) => {
+      const deleted = await db.transaction().execute(async (trx) => {
+        await hierarchy.lockTree(trx);
         const current = await findOrganization(trx, id, { forUpdate: true });
         if (!current) throw notFound('Organization', id);
-        if (await hasLiveChildren(trx, id)) {
-          throw conflict('The organization has child organizations: delete or move them first.', 'has_children');
-        }
-        const now = clock.now();
-        await updateOrganization(trx, id, { deleted_at: now, updated_at: now });
-        await activities.record(trx, principal.actor, [
-          { type: 'delete_organization', organizationId: id, changes: { name: { old: current.name, new: null } } },
-        ]);
+        const { ids: removed, recorded } = await hierarchy.deleteSubtree(trx, current);
+        await activities.record(trx, principal.actor, recorded);
+        return removed;
       });
-      deps.keyCache.invalidateOrganization(id);
+      for (const removed of deleted) deps.keyCache.invalidateOrganization(removed);
     },
 
     /** The endpoint service a customer's VPC endpoint connects to, from the operator's configuration. */

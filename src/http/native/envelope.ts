@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../domain/pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../../domain/pagination.js';
 
 const Status = Type.Integer({ description: 'HTTP status code.' });
 const RequestId = Type.String({ format: 'uuid', description: 'Unique id assigned to every request. UUIDv4' });
@@ -52,6 +52,9 @@ export const okPage = <T>(request: FastifyRequest, page: { items: T[]; nextCurso
   result: page.items,
   ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
 });
+
+/** A page of domain rows or records in their wire shape. */
+export const mapPage = <T, U>(page: Page<T>, map: (item: T) => U): Page<U> => ({ items: page.items.map(map), nextCursor: page.nextCursor });
 
 export const done = (request: FastifyRequest) => ({ status: 200, requestId: request.id });
 

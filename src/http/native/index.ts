@@ -14,7 +14,9 @@ import { toProblem } from '../problems.js';
 import { activityRoutes } from './activities.routes.js';
 import { byocRoutes } from './byoc.routes.js';
 import { keyRoutes } from './keys.routes.js';
+import { licenseRoutes } from './licenses.routes.js';
 import { organizationRoutes } from './organizations.routes.js';
+import { projectRoutes } from './projects.routes.js';
 import { memberRoutes } from './members.routes.js';
 import { roleRoutes } from './roles.routes.js';
 import { userRoutes } from './users.routes.js';
@@ -38,6 +40,8 @@ export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = 
   await app.register(userRoutes, { services });
   await app.register(memberRoutes, { services });
   await app.register(roleRoutes, { services });
+  await app.register(licenseRoutes, { services });
+  await app.register(projectRoutes, { services });
 };
 
 export function sendNativeError(error: unknown, request: FastifyRequest, reply: FastifyReply) {

@@ -9,9 +9,9 @@ import {
 } from '../../domain/memberships/memberships.schemas.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
-import { done, emptyEnvelope, envelope, listEnvelope, ok, okPage, PageQuery } from './envelope.js';
+import { done, emptyEnvelope, envelope, listEnvelope, mapPage, ok, okPage, PageQuery } from './envelope.js';
 import { AcceptParams, InvitationParams, MemberParams, OrganizationParams } from './params.js';
-import { mapPage, toInvitation, toMember } from './people.mappers.js';
+import { toInvitation, toMember } from './people.mappers.js';
 
 const listQuery = Type.Object(PageQuery, { additionalProperties: false });
 

@@ -4,7 +4,6 @@ import type { MemberRecord } from '../../domain/memberships/memberships.queries.
 import { roleOfLevel, type Invitation, type Member } from '../../domain/memberships/memberships.schemas.js';
 import type { RoleMembershipRecord, RoleRecord } from '../../domain/roles/roles.queries.js';
 import type { Role, RoleMembership } from '../../domain/roles/roles.schemas.js';
-import type { Page } from '../../domain/pagination.js';
 
 export function toMember(record: MemberRecord): Member {
   const name = `${record.user.firstName} ${record.user.lastName}`.trim();
@@ -45,5 +44,3 @@ export const toRole = (record: RoleRecord): Role => ({
   createdBy: record.createdBy?.id ?? null,
   members: record.members.map(toRoleMembership),
 });
-
-export const mapPage = <T, U>(page: Page<T>, map: (item: T) => U): Page<U> => ({ items: page.items.map(map), nextCursor: page.nextCursor });

@@ -9,9 +9,9 @@ import {
 } from '../../domain/roles/roles.schemas.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
-import { done, emptyEnvelope, envelope, listEnvelope, ok, okPage, PageQuery } from './envelope.js';
+import { done, emptyEnvelope, envelope, listEnvelope, mapPage, ok, okPage, PageQuery } from './envelope.js';
 import { OrganizationParams, RoleMembershipParams, RoleParams } from './params.js';
-import { mapPage, toRole, toRoleMembership } from './people.mappers.js';
+import { toRole, toRoleMembership } from './people.mappers.js';
 
 const tags = ['Roles'];
 
