@@ -1,0 +1,97 @@
+/**
+ * Installing and reading an organization's license. A license key is verified offline against
+ * the operator's public keys; only its verified claims are kept. Installing one whose limits are
+ * below what the organization already has is refused (409) and changes nothing.
+ */
+import { sql } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import { requireOrganizationAccess } from '../access.js';
+import type { ActivityRecorder } from '../activities/activity-recorder.js';
+import { conflict, invalid, notFound } from '../errors.js';
+import { findOrganization } from '../organizations/organizations.queries.js';
+import type { Principal } from '../principal.js';
+import { createLicenseVerifier, licenseKeyId } from './license-token.js';
+import type { LicenseClaims } from './license.schemas.js';
+import { limitsBelowUsage, usageOf } from './limits.js';
+import type { InstalledLicenseRow } from '../../db/schema.js';
+import type { LicenseView } from './license-view.schemas.js';
+
+export function createLicensesService(deps: { db: Db; clock: Clock; config: Pick<Config, 'licensePublicKeys'>; activities: ActivityRecorder }) {
+  const { db, clock, activities } = deps;
+  const verifier = createLicenseVerifier({ publicKeys: deps.config.licensePublicKeys, clock });
+
+  async function view(executor: Db, organizationId: string, installed: InstalledLicenseRow): Promise<LicenseView> {
+    const claims = installed.claims as LicenseClaims;
+    return {
+      organizationId,
+      licenseId: claims.jti,
+      licenseType: claims.licenseType,
+      limits: claims.limits,
+      features: claims.features,
+      issuedAt: new Date(claims.iat * 1000).toISOString(),
+      expiresAt: new Date(claims.exp * 1000).toISOString(),
+      expired: claims.exp * 1000 <= clock.now().getTime(),
+      boundTo: claims.sub ?? null,
+      keyId: installed.kid,
+      installedAt: installed.installedAt,
+      usage: await usageOf(executor, organizationId),
+    };
+  }
+
+  return {
+    /** Verifies without installing (for surfaces that only check a key). */
+    verify: (token: string) => verifier.verify(token),
+
+    /** Admins install a license; its limits apply from then on (also after it expires, until replaced). */
+    async install(principal: Principal, organizationId: string, token: string): Promise<LicenseView> {
+      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      const claims = await verifier.verify(token.trim());
+      if (claims.sub !== undefined && claims.sub !== organizationId) {
+        throw invalid('licenseKey', `licenseKey: this license is for organization ${claims.sub}, not ${organizationId}.`, 'license_other_organization');
+      }
+      return db.transaction().execute(async (trx) => {
+        const current = await findOrganization(trx, organizationId, { forUpdate: true });
+        if (!current) throw notFound('Organization', organizationId);
+        const broken = limitsBelowUsage(claims.limits, await usageOf(trx, organizationId));
+        if (broken.length > 0) {
+          throw conflict(`The license's limits are below what the organization has: ${broken.join('; ')}.`, 'license_below_usage');
+        }
+        const previous = await installedLicense(trx, organizationId);
+        const installed: InstalledLicenseRow = { claims, kid: licenseKeyId(token.trim()), installedAt: clock.now().toISOString() };
+        await trx.updateTable('organizations').set({ license: JSON.stringify(installed), updated_at: clock.now() }).where('id', '=', organizationId).execute();
+        await activities.record(trx, principal.actor, [
+          {
+            type: 'organization_update_license',
+            organizationId,
+            changes: {
+              license: {
+                old: previous && summary(previous.claims as LicenseClaims),
+                new: summary(claims),
+              },
+            },
+          },
+        ]);
+        return view(trx, organizationId, installed);
+      });
+    },
+
+    async get(principal: Principal, organizationId: string): Promise<LicenseView> {
+      await requireOrganizationAccess(db, principal, organizationId, 'read');
+      if (!(await findOrganization(db, organizationId))) throw notFound('Organization', organizationId);
+      const installed = await installedLicense(db, organizationId);
+      if (!installed) throw notFound(`License of organization ${organizationId}`);
+      return view(db, organizationId, installed);
+    },
+  };
+}
+
+export type LicensesService = ReturnType<typeof createLicensesService>;
+
+const summary = (claims: LicenseClaims) => ({ licenseId: claims.jti, licenseType: claims.licenseType, limits: claims.limits, expiresAt: new Date(claims.exp * 1000).toISOString() });
+
+async function installedLicense(db: Db, organizationId: string): Promise<InstalledLicenseRow | null> {
+  const result = await sql<{ license: InstalledLicenseRow | null }>`select license from organizations where id = ${organizationId}::uuid`.execute(db);
+  return result.rows[0]?.license ?? null;
+}
