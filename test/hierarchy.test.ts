@@ -122,10 +122,11 @@ onEachDatabase('organization tree', (server) => {
     ] as const) {
       assertErrorEnvelope((await postChild(server(), parent.id, unique('Refused'), auth)).body, status, code);
     }
-    // Without a parent: root only.
-    for (const auth of [parentAdmin.basic, grand.admin.basic, admin8.auth, ancestorOwner.auth]) {
+    // Without a parent: root, or a user (self-service; they own it); organization keys never.
+    for (const auth of [parentAdmin.basic, grand.admin.basic]) {
       assertErrorEnvelope((await postChild(server(), undefined, unique('Top'), auth)).body, 403, 'root_required');
     }
+    assertErrorEnvelope((await postChild(server(), undefined, unique('Top'), noScope.auth)).body, 403, 'missing_scope');
     assert.deepEqual(await childIds(server(), parent.id), before, 'refusals create nothing');
     assert.equal((await activitiesOf(server(), parent.id)).length, beforeTrail);
 
@@ -260,9 +261,10 @@ onEachDatabase('organization tree', (server) => {
       suggestions: [2, 3, 4].map((n) => `${grand.organization.name.toUpperCase()} ${n}`),
     });
     assert.equal((await check(unique('Fresh'), undefined)).body.result.available, true);
-    for (const auth of [grand.admin.basic, parent.admin.basic, ancestorAdmin.auth]) {
+    for (const auth of [grand.admin.basic, parent.admin.basic]) {
       assertErrorEnvelope((await check(base, undefined, auth)).body, 403, 'root_required');
     }
+    assert.equal((await check(unique('Mine'), undefined, ancestorAdmin.auth)).body.result.available, true, 'users may create top-level organizations, so they may check');
     // With a parent: admins of it (or of an ancestor); others are refused.
     for (const auth of [parent.admin.basic, grand.admin.basic, ancestorAdmin.auth]) {
       const response = await check(base, parentId, auth);

@@ -738,7 +738,14 @@ const NATIVE_UNSCOPED_ROUTES: UnscopedRouteCase[] = [
   }),
   unscoped({
     surface: 'native', name: 'POST /v1/organizations', method: 'POST', successStatus: 200,
-    rule: rootOnly,
+    // Top level: root, or a user with organization:write (self-service; they own it); never an organization key.
+    rule: (principal) => {
+      if (principal.kind === 'organization_key') return forbidden('root_required');
+      if (principal.kind === 'user' && !hasScope(principal.scopes, 'organization:write')) {
+        return forbidden('missing_scope', "API key missing required scope 'organization:write'");
+      }
+      return OK;
+    },
     url: () => '/v1/organizations',
     body: (ctx) => ({ name: `made org ${ctx.n}` }),
     snapshot: (ctx) => readAsRoot(ctx.server, '/v1/organizations?limit=1000'),

@@ -121,6 +121,12 @@ export function requireRoot(principal: Principal): void {
   }
 }
 
+/** Top-level organizations belong to no one yet: the operator or a user (who will own it) makes them, not an organization's key. */
+export function requireTopLevelCreator(principal: Principal): void {
+  if (principal.kind === 'personal_key') requireScope(principal, 'organization:write');
+  else requireRoot(principal);
+}
+
 /** Root, or the user's own personal key; anyone else is told the user does not exist. */
 export function requireSelfOrRoot(principal: Principal, userId: string): void {
   if (principal.kind === 'root') return;

@@ -7,7 +7,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess, requireRoot } from '../access.js';
+import { requireOrganizationAccess, requireRoot, requireTopLevelCreator } from '../access.js';
 import type { ActivityInput, ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { decodeCursor, pageById, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
@@ -67,7 +67,7 @@ export function createHierarchyService(deps: { db: Db; clock: Clock; ids: Ids; c
 
     /** Whether a name is free among the live siblings, with free alternatives when it is not. Creates nothing. */
     async nameAvailability(principal: Principal, name: string, parentId: string | undefined): Promise<NameAvailability> {
-      if (parentId === undefined) requireRoot(principal);
+      if (parentId === undefined) requireTopLevelCreator(principal);
       else {
         await requireOrganizationAccess(db, principal, parentId, 'admin');
         if (!(await findOrganization(db, parentId))) throw invalid('parentId', `parentId: organization ${parentId} does not exist`, 'unknown_parent');

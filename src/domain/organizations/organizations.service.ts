@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { PrivateEndpointRow } from '../../db/schema.js';
 import type { Ids } from '../../ids.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { LEVEL, requireOrganizationAccess, requireRoot, requireScope } from '../access.js';
+import { LEVEL, requireOrganizationAccess, requireRoot, requireScope, requireTopLevelCreator } from '../access.js';
 import type { ActivityInput, ActivityRecorder } from '../activities/activity-recorder.js';
 import { insertMembership } from '../memberships/memberships.queries.js';
 import { insertDefaultProject } from '../projects/projects.queries.js';
@@ -69,12 +69,14 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
     },
 
     /**
-     * Root creates anywhere; an admin of the parent (directly, through an ancestor, or with an
-     * admin key) creates children. A user who creates one becomes its owner.
+     * Root creates anywhere, and so does a user at the top level (self-service, as the vendors'
+     * sign-ups do; personal key with `organization:write`); an admin of the parent (directly,
+     * through an ancestor, or with an admin key) creates children. A user who creates one becomes
+     * its owner.
      */
     async create(principal: Principal, input: CreateOrganizationInput): Promise<Organization> {
       const parentId = input.parentId ?? null;
-      if (parentId === null) requireRoot(principal);
+      if (parentId === null) requireTopLevelCreator(principal);
       else await requireOrganizationAccess(db, principal, parentId, 'admin');
       const name = requireNonBlankName(input.name);
       return db.transaction().execute(async (trx) => {
