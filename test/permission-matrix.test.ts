@@ -249,6 +249,7 @@ async function asRoot(server: TestServer, method: Method, url: string, body?: un
 }
 
 const newKey = async (ctx: PrepareContext) => createKey(ctx.server, ctx.home, { roles: ['developer'] });
+const newProject = async (ctx: PrepareContext): Promise<{ id: string }> => asRoot(ctx.server, 'POST', orgUrl(ctx, '/projects'), { name: `project ${++sequence}` });
 const newRole = async (ctx: PrepareContext): Promise<{ id: string }> => asRoot(ctx.server, 'POST', orgUrl(ctx, '/roles'), { name: `role ${++sequence}` });
 const newInvitation = async (ctx: PrepareContext): Promise<{ id: string }> =>
   asRoot(ctx.server, 'POST', orgUrl(ctx, '/invitations'), { email: `invitee-${++sequence}@example.com` });
@@ -421,6 +422,46 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
     url: (ctx) => orgUrl(ctx, `/roles/${ctx.target.id}`),
     snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/roles/${ctx.target.id}`)),
   }),
+  // --- issue 4: the tree, projects, the license (object `organization`) ---
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/children', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/children'),
+  }),
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/ancestors', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/ancestors'),
+  }),
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/projects', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/projects'),
+    check: (body) => assert.ok(body.result.length >= 1, 'every organization has a project'),
+  }),
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/projects/{projectId}', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    prepare: (ctx) => newProject(ctx),
+    url: (ctx) => orgUrl(ctx, `/projects/${ctx.target.id}`),
+    check: (body, ctx) => assert.equal(body.result.id, ctx.target.id),
+  }),
+  route({
+    surface: 'native', name: 'POST /v1/organizations/{id}/projects', method: 'POST', object: 'organization', access: 'admin', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/projects'),
+    body: (ctx) => ({ name: `made project ${ctx.n}` }),
+    snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, '/projects?limit=1000')),
+  }),
+  route({
+    surface: 'native', name: 'PATCH /v1/organizations/{id}/projects/{projectId}', method: 'PATCH', object: 'organization', access: 'admin', successStatus: 200,
+    prepare: (ctx) => newProject(ctx),
+    url: (ctx) => orgUrl(ctx, `/projects/${ctx.target.id}`),
+    body: (ctx) => ({ name: `renamed project ${ctx.n}` }),
+    snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/projects/${ctx.target.id}`)),
+  }),
+  route({
+    surface: 'native', name: 'DELETE /v1/organizations/{id}/projects/{projectId}', method: 'DELETE', object: 'organization', access: 'admin', successStatus: 200,
+    prepare: (ctx) => newProject(ctx),
+    url: (ctx) => orgUrl(ctx, `/projects/${ctx.target.id}`),
+    snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, `/projects/${ctx.target.id}`)),
+  }),
+  // The license routes' access is tested in test/licenses.test.ts (they need signed keys).
   route({
     surface: 'native', name: 'POST /v1/organizations/{id}/roles/{roleId}/memberships', method: 'POST', object: 'organization', access: 'admin', successStatus: 200,
     prepare: newRole, // without permissions: granting it changes nobody's powers
