@@ -326,9 +326,12 @@ onEachDatabase('personal keys', (server) => {
     assert.equal((await call('GET', orgUrl(organization.id), 'root')).body.result.name, 'By a person');
   });
 
-  it('a `*` key of an admin does what an admin may (rename, manage organization keys, read activities), not create organizations', async () => {
+  it('a `*` key of an admin does what an admin may (rename, manage organization keys, read activities), and creates top-level organizations it then owns', async () => {
     const { organization, user, key } = await member(8, ['*']);
-    assertErrorEnvelope((await call('POST', '/v1/organizations', key.bearer, { name: 'Mine' })).body, 403, 'root_required');
+    const mine = await call('POST', '/v1/organizations', key.bearer, { name: `Mine ${user.id}` });
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+    const owner = await call('GET', orgUrl(mine.body.result.id, `/members/${user.id}`), key.bearer);
+    assert.equal(owner.body.result.level, 15, 'the creator owns it');
     assert.equal((await call('PATCH', orgUrl(organization.id), key.bearer, { name: 'Starred' })).status, 200);
     const created = await call('POST', orgUrl(organization.id, '/keys'), key.basic, { name: 'service', roles: ['developer'] });
     assert.equal(created.status, 200, JSON.stringify(created.body));
