@@ -23,7 +23,7 @@ export interface ServiceDeps {
   db: Db;
   clock: Clock;
   ids: Ids;
-  config: Pick<Config, 'privateEndpointServices' | 'maxOrganizationDepth' | 'licensePublicKeys'>;
+  config: Pick<Config, 'privateEndpointServices' | 'maxOrganizationDepth' | 'licensePublicKeys' | 'licenseSigningKey' | 'licenseTypes'>;
   rootKeyHash: string;
 }
 
@@ -38,7 +38,7 @@ export function createServices(deps: ServiceDeps) {
     authenticator: createAuthenticator({ db, clock, keyCache, rootKeyHash: deps.rootKeyHash }),
     organizations: createOrganizationsService({ db, clock, ids, config: deps.config, activities, keyCache, hierarchy }),
     hierarchy,
-    licenses: createLicensesService({ db, clock, config: deps.config, activities }),
+    licenses: createLicensesService({ db, clock, ids, config: deps.config, activities }),
     byoc: createByocService({ db, clock, ids, activities }),
     apiKeys: createApiKeysService({ db, clock, ids, activities, keyCache }),
     activities: createActivitiesService({ db }),

@@ -1,6 +1,24 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig, MIN_ROOT_KEY_LENGTH } from '../src/config.js';
+
+/** Key files for ORGBASE_LICENSE_SIGNING_KEY, in a directory removed after the tests. */
+const keyDir = mkdtempSync(join(tmpdir(), 'orgbase-config-'));
+after(() => rmSync(keyDir, { recursive: true, force: true }));
+
+function writeKey(name: string, key: KeyObject | string): string {
+  const path = join(keyDir, name);
+  writeFileSync(path, typeof key === 'string' ? key : key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return path;
+}
+
+const xOf = (key: KeyObject) => String(((key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' }) as { x: string }).x);
+const signing = generateKeyPairSync('ed25519');
+const signingFile = writeKey('ops-2.private.pem', signing.privateKey);
 
 /** Asserts that loading `env` throws a ConfigError about `variable`, whose message names it too. */
 function assertRejects(env: Record<string, string>, variable: string): void {
@@ -28,6 +46,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       privateEndpointServices: {},
       licensePublicKeys: {},
+      licenseSigningKey: undefined,
+      licenseTypes: {},
       maxOrganizationDepth: 10,
     });
   });
@@ -42,6 +62,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: '',
       TRUST_PROXY: '',
       ORGBASE_PRIVATE_ENDPOINT_SERVICES: '  ',
+      ORGBASE_LICENSE_SIGNING_KEY: ' ',
+      ORGBASE_LICENSE_SIGNING_KID: '',
+      ORGBASE_LICENSE_TYPES: '  ',
     });
     assert.deepEqual(config, loadConfig({}));
   });
@@ -58,8 +81,17 @@ describe('loadConfig', () => {
       TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
       ORGBASE_PRIVATE_ENDPOINT_SERVICES: JSON.stringify({ 'aws:us-east-1': 'com.amazonaws.vpce.us-east-1.vpce-svc-1', 'azure:eastus': 'pls-1' }),
       ORGBASE_LICENSE_PUBLIC_KEYS: JSON.stringify({ 'ops-1': 'A'.repeat(43) }),
+      ORGBASE_LICENSE_SIGNING_KEY: ` ${signingFile} `,
+      ORGBASE_LICENSE_SIGNING_KID: 'ops-2',
+      ORGBASE_LICENSE_TYPES: JSON.stringify({
+        team: { limits: { members: 25, projects: 10 }, features: ['sso'], days: 365 },
+        trial: { days: 14 },
+      }),
       ORGBASE_MAX_ORGANIZATION_DEPTH: '4',
     });
+    // KeyObjects do not compare with deepEqual: the key is compared with equals() below.
+    const privateKey = config.licenseSigningKey?.privateKey;
+    assert.ok(privateKey?.equals(signing.privateKey), 'the signing key is the one in the file');
     assert.deepEqual(config, {
       host: '0.0.0.0',
       port: 9090,
@@ -69,7 +101,12 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       trustProxy: '10.0.0.0/8,127.0.0.1',
       privateEndpointServices: { 'aws:us-east-1': 'com.amazonaws.vpce.us-east-1.vpce-svc-1', 'azure:eastus': 'pls-1' },
-      licensePublicKeys: { 'ops-1': 'A'.repeat(43) },
+      licensePublicKeys: { 'ops-1': 'A'.repeat(43), 'ops-2': xOf(signing.publicKey) },
+      licenseSigningKey: { kid: 'ops-2', privateKey },
+      licenseTypes: {
+        team: { limits: { members: 25, projects: 10 }, features: ['sso'], days: 365 },
+        trial: { limits: {}, features: [], days: 14 },
+      },
       maxOrganizationDepth: 4,
     });
   });
@@ -149,6 +186,85 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ ORGBASE_MAX_ORGANIZATION_DEPTH: '1' }).maxOrganizationDepth, 1);
     assert.equal(loadConfig({ ORGBASE_MAX_ORGANIZATION_DEPTH: '100' }).maxOrganizationDepth, 100);
     for (const value of ['0', '101', '-3', '2.5', 'ten']) assertRejects({ ORGBASE_MAX_ORGANIZATION_DEPTH: value }, 'ORGBASE_MAX_ORGANIZATION_DEPTH');
+  });
+
+  it('ORGBASE_LICENSE_SIGNING_KEY reads an Ed25519 PKCS8 PEM file, whose public half the verifier then knows', () => {
+    const config = loadConfig({ ORGBASE_LICENSE_SIGNING_KEY: signingFile, ORGBASE_LICENSE_SIGNING_KID: 'ops-2' });
+    assert.equal(config.licenseSigningKey?.kid, 'ops-2');
+    assert.deepEqual(config.licensePublicKeys, { 'ops-2': xOf(signing.publicKey) }, 'listed although ORGBASE_LICENSE_PUBLIC_KEYS is unset');
+    const listed = loadConfig({
+      ORGBASE_LICENSE_SIGNING_KEY: signingFile,
+      ORGBASE_LICENSE_SIGNING_KID: 'ops-2',
+      ORGBASE_LICENSE_PUBLIC_KEYS: JSON.stringify({ 'ops-2': xOf(signing.publicKey) }),
+    });
+    assert.deepEqual(listed.licensePublicKeys, { 'ops-2': xOf(signing.publicKey) }, 'listing it there too is fine');
+  });
+
+  it('rejects a missing, unreadable, non-PEM, public or non-Ed25519 ORGBASE_LICENSE_SIGNING_KEY', () => {
+    const files = [
+      join(keyDir, 'missing.pem'),
+      keyDir, // a directory
+      writeKey('empty.pem', ''),
+      writeKey('garbage.pem', 'not a key'),
+      writeKey('public.pem', signing.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+      writeKey('rsa.pem', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey),
+      writeKey('x25519.pem', generateKeyPairSync('x25519').privateKey),
+      writeKey('ec.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
+    ];
+    for (const file of files) assertRejects({ ORGBASE_LICENSE_SIGNING_KEY: file, ORGBASE_LICENSE_SIGNING_KID: 'ops-2' }, 'ORGBASE_LICENSE_SIGNING_KEY');
+    assertRejects({ ORGBASE_LICENSE_SIGNING_KID: 'ops-2' }, 'ORGBASE_LICENSE_SIGNING_KEY');
+  });
+
+  it('requires a valid ORGBASE_LICENSE_SIGNING_KID with the key, not listed with another public key', () => {
+    for (const kid of [undefined, '', '  ', 'has space', 'a/b', 'k'.repeat(65)]) {
+      const env: Record<string, string> = { ORGBASE_LICENSE_SIGNING_KEY: signingFile };
+      if (kid !== undefined) env.ORGBASE_LICENSE_SIGNING_KID = kid;
+      assertRejects(env, 'ORGBASE_LICENSE_SIGNING_KID');
+    }
+    const other = xOf(generateKeyPairSync('ed25519').publicKey);
+    assertRejects(
+      { ORGBASE_LICENSE_SIGNING_KEY: signingFile, ORGBASE_LICENSE_SIGNING_KID: 'ops-2', ORGBASE_LICENSE_PUBLIC_KEYS: JSON.stringify({ 'ops-2': other }) },
+      'ORGBASE_LICENSE_SIGNING_KID',
+    );
+  });
+
+  it('ORGBASE_LICENSE_TYPES maps types to limits, features and days, filling in none and unlimited', () => {
+    const long = 'x'.repeat(64);
+    const value = `{"free": {"limits": {"members": 3}, "days": 36500}, "${long}": {"days": 1}, "__proto__": {"days": 2}}`;
+    const types = loadConfig({ ORGBASE_LICENSE_TYPES: value }).licenseTypes;
+    assert.deepEqual(Object.keys(types), ['free', long, '__proto__']);
+    assert.deepEqual(types.free, { limits: { members: 3 }, features: [], days: 36500 });
+    assert.equal(Object.getPrototypeOf(types), Object.prototype, '"__proto__" is a type name, not the prototype');
+    assert.deepEqual(Object.getOwnPropertyDescriptor(types, '__proto__')?.value, { limits: {}, features: [], days: 2 });
+  });
+
+  it('rejects an ORGBASE_LICENSE_TYPES that is not a JSON object of type → {limits, features, days}, naming the type', () => {
+    const invalid: [string, RegExp?][] = [
+      ['{not json'],
+      ['[]'],
+      ['null'],
+      ['"team"'],
+      [JSON.stringify({ '': { days: 1 } })],
+      [JSON.stringify({ ['t'.repeat(65)]: { days: 1 } })],
+      [JSON.stringify({ team: 365 }), /"team"/],
+      [JSON.stringify({ team: {} }), /"team": days is required/],
+      [JSON.stringify({ team: { days: 0 } }), /days/],
+      [JSON.stringify({ team: { days: 36501 } }), /days/],
+      [JSON.stringify({ team: { days: 1.5 } }), /days/],
+      [JSON.stringify({ team: { days: '30' } }), /days/],
+      [JSON.stringify({ team: { days: 30, limits: { seats: 3 } } }), /"team": limits\.seats is not a known limit/],
+      [JSON.stringify({ team: { days: 30, limits: { members: -1 } } }), /limits\.members/],
+      [JSON.stringify({ team: { days: 30, limits: { members: 2.5 } } }), /limits\.members/],
+      [JSON.stringify({ team: { days: 30, features: ['sso', 'sso'] } }), /features/],
+      [JSON.stringify({ team: { days: 30, features: [''] } }), /features\[0\]/],
+      [JSON.stringify({ team: { days: 30, features: 'sso' } }), /features/],
+      [JSON.stringify({ team: { days: 30, seats: 3 } }), /seats is not allowed/],
+      [JSON.stringify({ ok: { days: 1 }, bad: { days: -1 } }), /"bad"/],
+    ];
+    for (const [value, message] of invalid) {
+      assertRejects({ ORGBASE_LICENSE_TYPES: value }, 'ORGBASE_LICENSE_TYPES');
+      if (message) assert.throws(() => loadConfig({ ORGBASE_LICENSE_TYPES: value }), message);
+    }
   });
 
   it('reads no variable it is not given: the environment passed in is the only input', () => {

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import { LICENSE_KID_PATTERN, type LicenseGrant } from '../domain/licenses/license.schemas.js';
+import { MAX_LICENSE_DAYS, LICENSE_KID_PATTERN, type LicenseGrant } from '../domain/licenses/license.schemas.js';
 import { createLicenseVerifier, issueLicense, licensePublicKeyX } from '../domain/licenses/license-token.js';
 import { systemIds } from '../ids.js';
 import { CommandError, UsageError, type CliIo } from './io.js';
@@ -35,7 +35,6 @@ const HELP = `Usage: npm run -s orgbase -- license <command> [options]
       prints its claims as JSON. Exit code 1 when the key is not valid.`;
 
 const MAX_COUNT = 2_147_483_647;
-const MAX_DAYS = 36_500;
 /** Claim → the option it came from, for error messages. */
 const OPTION_OF_CLAIM: Record<string, string> = {
   licenseType: '--type',
@@ -198,8 +197,8 @@ function count(value: string | undefined, option: string): number | undefined {
 function expiry(expires: string | undefined, days: string | undefined, now: Date): Date {
   if ((expires === undefined) === (days === undefined)) throw new UsageError('give exactly one of --expires <date-time> and --days <n>');
   if (days !== undefined) {
-    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > MAX_DAYS) {
-      throw new UsageError(`--days "${days}" is not a whole number from 1 to ${MAX_DAYS}`);
+    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > MAX_LICENSE_DAYS) {
+      throw new UsageError(`--days "${days}" is not a whole number from 1 to ${MAX_LICENSE_DAYS}`);
     }
     return new Date(now.getTime() + Number(days) * 86_400_000);
   }

@@ -20,7 +20,21 @@ export const LicenseViewSchema = Type.Object({
 });
 export type LicenseView = Static<typeof LicenseViewSchema>;
 
+/** Exactly one of the two fields (checked by the route, which names the field when both or neither are given). */
 export const InstallLicenseBody = Type.Object(
-  { licenseKey: Type.String({ minLength: 1, maxLength: 8192, description: 'A license key (compact JWS) issued with `npm run orgbase -- license issue`.' }) },
-  { additionalProperties: false },
+  {
+    licenseKey: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 8192, description: 'A license key (compact JWS) issued with `npm run orgbase -- license issue`. Exactly one of `licenseKey` and `licenseType`.' }),
+    ),
+    licenseType: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'Create a license of this type (one of the operator\u2019s ORGBASE_LICENSE_TYPES), bound to the organization and signed with ORGBASE_LICENSE_SIGNING_KEY, and install it. Exactly one of `licenseKey` and `licenseType`.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Exactly one of `licenseKey` (install a key) and `licenseType` (create a license of a configured type).' },
 );
+export type InstallLicenseBody = Static<typeof InstallLicenseBody>;

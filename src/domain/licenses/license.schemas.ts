@@ -68,6 +68,23 @@ export const LicenseClaimsSchema = Type.Object(
 );
 export type LicenseClaims = Static<typeof LicenseClaimsSchema>;
 
+/** The most days a license made from a type (ORGBASE_LICENSE_TYPES) may run: 100 years. */
+export const MAX_LICENSE_DAYS = 36_500;
+
+/**
+ * One entry of ORGBASE_LICENSE_TYPES: what a license of that type grants when the server creates
+ * it (`PUT …/license {"licenseType": "<type>"}`). Limits and features are checked as the claims are.
+ */
+export const LicenseTypeDefinitionSchema = Type.Object(
+  {
+    limits: Type.Optional(LicenseLimitsSchema),
+    features: Type.Optional(LicenseClaimsSchema.properties.features),
+    days: Type.Integer({ minimum: 1, maximum: MAX_LICENSE_DAYS, description: 'How long a license of this type runs, in days.' }),
+  },
+  { additionalProperties: false },
+);
+export type LicenseTypeDefinition = Static<typeof LicenseTypeDefinitionSchema>;
+
 /** The claim names above, in the order a verified license lists them. */
 export const LICENSE_CLAIM_NAMES = Object.keys(LicenseClaimsSchema.properties) as (keyof LicenseClaims)[];
 

@@ -2,6 +2,9 @@
  * Installing and reading an organization's license. A license key is verified offline against
  * the operator's public keys; only its verified claims are kept. Installing one whose limits are
  * below what the organization already has is refused (409) and changes nothing.
+ *
+ * A license can also be created by type (`installType`): the server signs one from a configured
+ * type (license-issuer.ts) and installs it exactly as a key sent in would be.
  */
 import { sql } from 'kysely';
 import type { Clock } from '../../clock.js';
@@ -12,15 +15,31 @@ import type { ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import type { Principal } from '../principal.js';
-import { createLicenseVerifier, licenseKeyId } from './license-token.js';
+import { systemIds, type Ids } from '../../ids.js';
+import { createLicenseIssuer } from './license-issuer.js';
+import { createLicenseVerifier, licenseKeyId, licensePublicKeyX } from './license-token.js';
 import type { LicenseClaims } from './license.schemas.js';
 import { limitsBelowUsage, usageOf } from './limits.js';
 import type { InstalledLicenseRow } from '../../db/schema.js';
 import type { LicenseView } from './license-view.schemas.js';
 
-export function createLicensesService(deps: { db: Db; clock: Clock; config: Pick<Config, 'licensePublicKeys'>; activities: ActivityRecorder }) {
-  const { db, clock, activities } = deps;
-  const verifier = createLicenseVerifier({ publicKeys: deps.config.licensePublicKeys, clock });
+export interface LicensesServiceDeps {
+  db: Db;
+  clock: Clock;
+  /** Ids for the licenses it creates (default: systemIds). */
+  ids?: Ids;
+  /** Without a signing key or types, creating licenses by type is disabled. */
+  config: Pick<Config, 'licensePublicKeys'> & Partial<Pick<Config, 'licenseSigningKey' | 'licenseTypes'>>;
+  activities: ActivityRecorder;
+}
+
+export function createLicensesService(deps: LicensesServiceDeps) {
+  const { db, clock, activities, config } = deps;
+  const signingKey = config.licenseSigningKey;
+  // loadConfig already lists the signing key's public half; a hand-built config may not.
+  const publicKeys = signingKey ? { ...config.licensePublicKeys, [signingKey.kid]: licensePublicKeyX(signingKey.privateKey) } : config.licensePublicKeys;
+  const verifier = createLicenseVerifier({ publicKeys, clock });
+  const issuer = createLicenseIssuer({ signingKey, types: config.licenseTypes ?? {}, clock, ids: deps.ids ?? systemIds });
 
   async function view(executor: Db, organizationId: string, installed: InstalledLicenseRow): Promise<LicenseView> {
     const claims = installed.claims as LicenseClaims;
@@ -40,6 +59,28 @@ export function createLicensesService(deps: { db: Db; clock: Clock; config: Pick
     };
   }
 
+  /** Verifies a license key and installs it, in one transaction with its activity. The caller checked access. */
+  async function installKey(principal: Principal, organizationId: string, token: string): Promise<LicenseView> {
+    const claims = await verifier.verify(token);
+    if (claims.sub !== undefined && claims.sub !== organizationId) {
+      throw invalid('licenseKey', `licenseKey: this license is for organization ${claims.sub}, not ${organizationId}.`, 'license_other_organization');
+    }
+    return db.transaction().execute(async (trx) => {
+      const current = await findOrganization(trx, organizationId, { forUpdate: true });
+      if (!current) throw notFound('Organization', organizationId);
+      const broken = limitsBelowUsage(claims.limits, await usageOf(trx, organizationId));
+      if (broken.length > 0) {
+        throw conflict(`The license's limits are below what the organization has: ${broken.join('; ')}.`, 'license_below_usage');
+      }
+      const previous = await installedLicense(trx, organizationId);
+      const installed: InstalledLicenseRow = { claims, kid: licenseKeyId(token), installedAt: clock.now().toISOString() };
+      await trx.updateTable('organizations').set({ license: JSON.stringify(installed), updated_at: clock.now() }).where('id', '=', organizationId).execute();
+      const changes = { license: { old: previous && summary(previous.claims as LicenseClaims), new: summary(claims) } };
+      await activities.record(trx, principal.actor, [{ type: 'organization_update_license', organizationId, changes }]);
+      return view(trx, organizationId, installed);
+    });
+  }
+
   return {
     /** Verifies without installing (for surfaces that only check a key). */
     verify: (token: string) => verifier.verify(token),
@@ -47,34 +88,17 @@ export function createLicensesService(deps: { db: Db; clock: Clock; config: Pick
     /** Admins install a license; its limits apply from then on (also after it expires, until replaced). */
     async install(principal: Principal, organizationId: string, token: string): Promise<LicenseView> {
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      const claims = await verifier.verify(token.trim());
-      if (claims.sub !== undefined && claims.sub !== organizationId) {
-        throw invalid('licenseKey', `licenseKey: this license is for organization ${claims.sub}, not ${organizationId}.`, 'license_other_organization');
-      }
-      return db.transaction().execute(async (trx) => {
-        const current = await findOrganization(trx, organizationId, { forUpdate: true });
-        if (!current) throw notFound('Organization', organizationId);
-        const broken = limitsBelowUsage(claims.limits, await usageOf(trx, organizationId));
-        if (broken.length > 0) {
-          throw conflict(`The license's limits are below what the organization has: ${broken.join('; ')}.`, 'license_below_usage');
-        }
-        const previous = await installedLicense(trx, organizationId);
-        const installed: InstalledLicenseRow = { claims, kid: licenseKeyId(token.trim()), installedAt: clock.now().toISOString() };
-        await trx.updateTable('organizations').set({ license: JSON.stringify(installed), updated_at: clock.now() }).where('id', '=', organizationId).execute();
-        await activities.record(trx, principal.actor, [
-          {
-            type: 'organization_update_license',
-            organizationId,
-            changes: {
-              license: {
-                old: previous && summary(previous.claims as LicenseClaims),
-                new: summary(claims),
-              },
-            },
-          },
-        ]);
-        return view(trx, organizationId, installed);
-      });
+      return installKey(principal, organizationId, token.trim());
+    },
+
+    /**
+     * Admins create a license of a configured type, bound to the organization, and install it as
+     * `install` does. Errors on the type name `field` (default `createLicenseType`, Bindplane's).
+     */
+    async installType(principal: Principal, organizationId: string, licenseType: string, options: { field?: string } = {}): Promise<LicenseView> {
+      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      const token = await issuer.issue(organizationId, licenseType, options.field ?? 'createLicenseType');
+      return installKey(principal, organizationId, token);
     },
 
     async get(principal: Principal, organizationId: string): Promise<LicenseView> {
