@@ -10,6 +10,8 @@
  *   GET   /organizations/:id/activities  the keyset page query Orgbase runs (limit 100 + 1)
  *   GET   /organizations/:id/members     PostHog's members page (memberships join users, newest first, with the count)
  *   POST  /organizations/:id/roles/:roleId/role_memberships  {"user_uuid"}  insert into role_memberships … (one row)
+ *   GET   /organizations/:id/ancestors   the recursive walk up Orgbase runs (ancestorsOf), nearest first
+ *   GET   /organizations/:id/children    the keyset page of live children Orgbase runs (listChildren, limit 100 + 1)
  *   GET   /readyz
  */
 import { randomUUID } from 'node:crypto';
@@ -99,6 +101,43 @@ app.post<{ Params: { id: string; roleId: string }; Body: { user_uuid: string } }
     }
   },
 );
+
+// The organization tree: the statements of src/domain/organizations/hierarchy.queries.ts, without
+// the access check and the existence lookup Orgbase makes first.
+const ORGANIZATION_COLUMNS = 'id, parent_id, name, created_at, private_endpoints, byoc_config';
+const MAX_WALK = 100;
+
+app.get<{ Params: { id: string } }>('/organizations/:id/ancestors', async (request) => {
+  const { rows } = await pool.query(
+    'with recursive up as ( ' +
+      'select o.parent_id, 0 as distance from organizations o where o.id = $1::uuid ' +
+      'union all ' +
+      'select p.parent_id, up.distance + 1 from up join organizations p on p.id = up.parent_id where up.distance < $2 ' +
+      ') ' +
+      `select ${ORGANIZATION_COLUMNS.split(', ').map((column) => `p.${column}`).join(', ')}, up.distance + 1 as distance ` +
+      'from up join organizations p on p.id = up.parent_id where p.deleted_at is null order by up.distance',
+    [request.params.id, MAX_WALK],
+  );
+  return { result: rows };
+});
+
+app.get<{ Params: { id: string }; Querystring: { cursor?: string; limit?: string } }>('/organizations/:id/children', async (request) => {
+  const limit = Number(request.query.limit ?? '100');
+  const after = request.query.cursor ? (JSON.parse(Buffer.from(request.query.cursor, 'base64url').toString('utf8')) as [string])[0] : undefined;
+  const { rows } = after
+    ? await pool.query(
+        `select ${ORGANIZATION_COLUMNS} from organizations where parent_id = $1 and deleted_at is null and id > $2 order by id limit $3`,
+        [request.params.id, after, limit + 1],
+      )
+    : await pool.query(`select ${ORGANIZATION_COLUMNS} from organizations where parent_id = $1 and deleted_at is null order by id limit $2`, [
+        request.params.id,
+        limit + 1,
+      ]);
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1] as { id: string } | undefined;
+  const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.id])).toString('base64url') : undefined;
+  return { result: items, ...(nextCursor && { nextCursor }) };
+});
 
 app.get('/readyz', async () => {
   await pool.query('select 1');

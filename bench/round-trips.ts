@@ -192,3 +192,59 @@ export async function countRoundTrips(options: {
     await proxy.close();
   }
 }
+
+/** A request whose round trips are counted; sent twice (warm-up, then counted), so it must be repeatable. */
+export interface ProbeRequest {
+  name: string;
+  authorization: string;
+  method: 'GET';
+  path: string;
+}
+
+/**
+ * Starts Orgbase behind the counting proxy, sends every request once (key cached, statements
+ * prepared, pool connected), then counts one more of each. Returns the round trips by request name.
+ */
+export async function countRequestRoundTrips(options: {
+  projectDir: string;
+  databaseUrl: string;
+  rootKey: string;
+  logLevel: string;
+  requests: readonly ProbeRequest[];
+}): Promise<Record<string, string[]>> {
+  const proxy = await startCountingProxy(options.databaseUrl);
+  try {
+    const probe = await startServer({
+      name: 'orgbase (round-trip probe)',
+      script: 'src/main.ts',
+      cwd: options.projectDir,
+      env: { DATABASE_URL: proxy.url, ORGBASE_ROOT_KEY: options.rootKey, LOG_LEVEL: options.logLevel, HOST: '127.0.0.1' },
+      readyTimeoutMs: 60_000,
+    });
+    try {
+      const call = async (request: ProbeRequest) => {
+        const response = await fetch(`${probe.url}${request.path}`, {
+          method: request.method,
+          headers: { authorization: request.authorization },
+          signal: AbortSignal.timeout(30_000),
+        });
+        const text = await response.text();
+        if (!response.ok) throw new Error(`bench: round-trip probe ${request.method} ${request.path} → ${response.status} ${text}`);
+      };
+      for (const request of options.requests) await call(request);
+      const counts: Record<string, string[]> = {};
+      for (const request of options.requests) {
+        await new Promise((resolve) => setTimeout(resolve, 50)); // nothing from an earlier request still in flight
+        proxy.reset();
+        await call(request);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        counts[request.name] = proxy.roundTrips();
+      }
+      return counts;
+    } finally {
+      await probe.stop();
+    }
+  } finally {
+    await proxy.close();
+  }
+}

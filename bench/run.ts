@@ -5,21 +5,25 @@
  *      created if missing; Orgbase migrates it on start
  *   2. Orgbase (`node --import tsx src/main.ts`) and the baseline (bench/baseline.ts) as child processes
  *   3. seed: one organization and an admin key through the API (root key), 1,000,000 activities by SQL;
- *      a second organization of 10,000 members with an admin member and their personal key (bench/people.ts)
- *   4. the PostgreSQL round trips of a members page and of a role grant, counted through a proxy in
- *      front of a second, short-lived Orgbase process (bench/round-trips.ts)
+ *      a second organization of 10,000 members with an admin member and their personal key (bench/people.ts);
+ *      a tree of 99,231 organizations, 10 levels deep, with an admin key of its root (bench/hierarchy.ts)
+ *   4. the PostgreSQL round trips of a members page, of a role grant and of the two tree reads, counted
+ *      through a proxy in front of a second, short-lived Orgbase process (bench/round-trips.ts)
  *   5. autocannon from this process, 32 connections, per scenario: warm-up, then measured rounds
  *      alternating Orgbase and baseline: GET /v1/organizations/{id}, PATCH /v1/organizations/{id}
  *      (a new name every request, so every request writes and records an activity),
  *      GET …/activities page 1 and page 1,000; then the two pages again at 1 connection (unloaded latency);
  *      then GET …/members?limit=100 and POST …/roles/{roleId}/memberships (a new grant every request)
- *      with the admin's personal key
- *   6. the table on stdout, the details in bench/results/latest.json
+ *      with the admin's personal key; then GET …/{depth-10 organization}/ancestors and
+ *      GET …/{mid-tree organization}/children?limit=100 with the tree root's admin key (and both at 1 connection)
+ *   6. license key verification in this process, servers idle (bench/licenses.ts)
+ *   7. the table on stdout, the details in bench/results/latest.json
  *
  * Environment: BENCH_DATABASE_URL, BENCH_ADMIN_DATABASE_URL (to create the database), BENCH_DURATION
  * (measured seconds per server and scenario, 10), BENCH_ROUNDS (5), BENCH_WARMUP (seconds, 3),
  * BENCH_CONNECTIONS (32), BENCH_LOG_LEVEL (Orgbase's LOG_LEVEL, default info; output to /dev/null),
- * BENCH_UNLOADED_DURATION (seconds, 5; 0 skips the 1-connection runs), BENCH_TIMEOUT (seconds, 900).
+ * BENCH_UNLOADED_DURATION (seconds, 5; 0 skips the 1-connection runs), BENCH_LICENSE_DURATION (measured seconds
+ * of license verification, as long again for its baseline, 3; 0 skips it), BENCH_TIMEOUT (seconds, 900).
  * Exits 0 when the run completed, whether or not the targets were met; 1 when it could not run.
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +32,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measurePair, type LoadResult, type LoadSpec } from './load.js';
 import { CpuMeter } from './machine.js';
+import { describeHierarchy, HIERARCHY_P99_LIMIT_MS, hierarchyJson, measureHierarchyRoundTrips, prepareHierarchy, runHierarchyScenarios } from './hierarchy.js';
+import { LICENSE_VERIFICATION_TARGET, measureLicenseVerification, type LicenseVerificationResult } from './licenses.js';
 import { describePeople, measurePeopleRoundTrips, peopleJson, preparePeople, runPeopleScenarios } from './people.js';
 import { killChildrenOnSignals, startServer, type Server } from './processes.js';
 import { evaluate, OTHER_LOAD_WARNING_PERCENT, renderTable, writeJson, type ScenarioResult, type Target } from './report.js';
@@ -56,6 +62,7 @@ const settings = {
   warmupSeconds: number('BENCH_WARMUP', 3, true),
   connections: Math.round(number('BENCH_CONNECTIONS', 32)),
   unloadedDurationSeconds: number('BENCH_UNLOADED_DURATION', 5, true),
+  licenseSeconds: number('BENCH_LICENSE_DURATION', 3, true),
   logLevel: env.BENCH_LOG_LEVEL || 'info',
   timeoutSeconds: number('BENCH_TIMEOUT', 900),
   pageSize: 100,
@@ -126,6 +133,7 @@ async function main(): Promise<void> {
       const activitiesAtStart = await countActivities(client, organization.id);
 
       const people = await preparePeople(client, orgbase.url, rootKey, log);
+      const tree = await prepareHierarchy(client, orgbase.url, rootKey, log);
       const roundTrips = await measurePeopleRoundTrips({
         orgbaseUrl: orgbase.url,
         projectDir,
@@ -133,6 +141,14 @@ async function main(): Promise<void> {
         rootKey,
         logLevel: settings.logLevel,
         fixture: people,
+        log,
+      });
+      const treeRoundTrips = await measureHierarchyRoundTrips({
+        projectDir,
+        databaseUrl: settings.databaseUrl,
+        rootKey,
+        logLevel: settings.logLevel,
+        fixture: tree,
         log,
       });
 
@@ -305,11 +321,48 @@ async function main(): Promise<void> {
         log,
       });
 
+      // Hierarchy: ancestors at depth 10 and a children page in the tree of ~100,000 (bench/hierarchy.ts).
+      const hierarchyResult = await runHierarchyScenarios({
+        orgbase,
+        baseline,
+        fixture: tree,
+        roundTrips: treeRoundTrips,
+        spec,
+        scenario,
+        unloaded: { seconds: settings.unloadedDurationSeconds, warmupSeconds: settings.warmupSeconds },
+        log,
+      });
+      unloaded.push(...hierarchyResult.unloaded);
+
+      // License verification, in this process while the servers are idle (bench/licenses.ts).
+      let license: (LicenseVerificationResult & { pass: boolean; otherCpuPercent: number | undefined }) | undefined;
+      let licenseError: string | undefined;
+      if (settings.licenseSeconds > 0) {
+        const share = meter.start();
+        try {
+          const measured = await measureLicenseVerification({ seconds: settings.licenseSeconds });
+          license = { ...measured, pass: measured.verificationsPerSecond >= LICENSE_VERIFICATION_TARGET, otherCpuPercent: share()?.otherPercent };
+          log(
+            `license verification: ${Math.round(measured.verificationsPerSecond).toLocaleString('en')}/s ` +
+              `(baseline ${Math.round(measured.baselinePerSecond).toLocaleString('en')}/s), other load ` +
+              `${license.otherCpuPercent === undefined ? 'n/a' : `${license.otherCpuPercent.toFixed(0)}%`}`,
+          );
+        } catch (error) {
+          licenseError = error instanceof Error ? error.message : String(error);
+          log(`license verification failed: ${licenseError}`);
+        }
+      }
+
       const activitiesAtEnd = await countActivities(client, organization.id);
       const { rows: versionRows } = await client.query<{ server_version: string }>('show server_version');
       const [firstPage, lastPage] = pageRows as [ScenarioResult, ScenarioResult];
       const pageRatio = lastPage.orgbase.p99Ms / firstPage.orgbase.p99Ms;
-      const allPass = rows.every((row) => row.pass);
+      const licensePass = settings.licenseSeconds === 0 || license?.pass === true;
+      const allPass = rows.every((row) => row.pass) && licensePass;
+      const missed = [
+        ...rows.filter((row) => !row.pass).map((row) => row.scenario),
+        ...(licensePass ? [] : ['license verification (in-process)']),
+      ];
 
       console.log('');
       console.log(
@@ -324,6 +377,19 @@ async function main(): Promise<void> {
       );
       console.log('');
       console.log(renderTable(rows));
+      const format = (n: number) => Math.round(n).toLocaleString('en');
+      if (license) {
+        console.log(
+          `license verification (in-process): ${format(license.verificationsPerSecond)}/s (${format(license.verified)} in ${license.seconds.toFixed(2)} s, ` +
+            `full verify of one license key, nothing cached)  target ≥ ${format(LICENSE_VERIFICATION_TARGET)}/s  ${license.pass ? 'PASS' : 'FAIL'}  ` +
+            `| baseline (bare node:crypto Ed25519 verify) ${format(license.baselinePerSecond)}/s, license at ${(license.ratioToBaseline * 100).toFixed(0)}% of it` +
+            `${license.otherCpuPercent === undefined ? '' : `; other load ${license.otherCpuPercent.toFixed(0)}% CPU`}`,
+        );
+      } else if (licenseError !== undefined) {
+        console.log(`license verification (in-process): could not run (${licenseError})  target ≥ ${format(LICENSE_VERIFICATION_TARGET)}/s  FAIL`);
+      } else {
+        console.log('license verification (in-process): skipped (BENCH_LICENSE_DURATION=0)');
+      }
       console.log('');
       console.log(
         `Page ${settings.page.toLocaleString('en')} vs page 1 at ${settings.connections} connections (orgbase p99): ` +
@@ -341,7 +407,9 @@ async function main(): Promise<void> {
       console.log('');
       for (const line of describePeople(peopleResult, people)) console.log(line);
       console.log('');
-      console.log(allPass ? 'All targets met.' : `Targets missed: ${rows.filter((row) => !row.pass).map((row) => row.scenario).join('; ')}.`);
+      for (const line of describeHierarchy(hierarchyResult, tree)) console.log(line);
+      console.log('');
+      console.log(allPass ? 'All targets met.' : `Targets missed: ${missed.join('; ')}.`);
       if (rows.some((row) => (row.otherCpuPercent ?? 0) >= OTHER_LOAD_WARNING_PERCENT)) {
         console.log('(The machine was not quiet: see the warning above.)');
       }
@@ -361,15 +429,31 @@ async function main(): Promise<void> {
         },
         organization: { id: organization.id, activitiesAtStart, activitiesAtEnd, seededThisRun: inserted, page: settings.page, pageCursor: cursor },
         people: peopleJson(peopleResult, people),
-        targets: { getRatio: 0.8, patchRatio: 0.5, activitiesP99Ms: P99_LIMIT_MS, membersRatio: 0.5, accessCheckExtraRoundTrips: 1 },
+        hierarchy: hierarchyJson(hierarchyResult, tree),
+        targets: {
+          getRatio: 0.8,
+          patchRatio: 0.5,
+          activitiesP99Ms: P99_LIMIT_MS,
+          membersRatio: 0.5,
+          accessCheckExtraRoundTrips: 1,
+          hierarchyP99Ms: HIERARCHY_P99_LIMIT_MS,
+          licenseVerificationsPerSecond: LICENSE_VERIFICATION_TARGET,
+        },
         scenarios: rows,
+        licenseVerification: license
+          ? { ...license, target: `≥ ${LICENSE_VERIFICATION_TARGET}/s`, inProcess: true }
+          : { skipped: settings.licenseSeconds === 0, error: licenseError, pass: licensePass },
         pageVsFirstPageP99: pageRatio,
         unloaded,
         allTargetsMet: allPass,
       });
 
       // Best effort: leave no usable key behind.
-      for (const path of [`${orgPath}/keys/${key.id}`, `/v1/users/${people.adminUserId}/keys/${people.key.id}`]) {
+      for (const path of [
+        `${orgPath}/keys/${key.id}`,
+        `/v1/users/${people.adminUserId}/keys/${people.key.id}`,
+        `/v1/organizations/${tree.rootId}/keys/${tree.key.id}`,
+      ]) {
         await fetch(`${orgbase.url}${path}`, {
           method: 'DELETE',
           headers: { authorization: `Bearer ${rootKey}` },

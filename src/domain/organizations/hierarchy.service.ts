@@ -7,7 +7,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess, requireRoot, requireTopLevelCreator } from '../access.js';
+import { requireOrganizationAccess, requireReadableOrganization, requireRoot, requireTopLevelCreator } from '../access.js';
 import type { ActivityInput, ActivityRecorder } from '../activities/activity-recorder.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { decodeCursor, pageById, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
@@ -48,15 +48,14 @@ export function createHierarchyService(deps: { db: Db; clock: Clock; ids: Ids; c
     lockTree,
 
     async children(principal: Principal, id: string, page: PageRequest): Promise<Page<OrganizationRow>> {
-      await requireOrganizationAccess(db, principal, id, 'read');
-      if (!(await findOrganization(db, id))) throw notFound('Organization', id);
+      // The access check already proves a key's or member's organization is live; only root's needs a look.
+      await requireReadableOrganization(db, principal, id);
       return pageById(page, (afterId, limit) => listChildren(db, id, afterId, limit), (row) => row);
     },
 
     /** Nearest first; the cursor is the last ancestor served (the chain is at most the depth limit long). */
     async ancestors(principal: Principal, id: string, page: PageRequest): Promise<Page<OrganizationRow>> {
-      await requireOrganizationAccess(db, principal, id, 'read');
-      if (!(await findOrganization(db, id))) throw notFound('Organization', id);
+      await requireReadableOrganization(db, principal, id);
       const chain = await ancestorsOf(db, id);
       const after = page.cursor ? decodeCursor(page.cursor, ['uuid'])[0] : undefined;
       const start = after === undefined ? 0 : chain.findIndex((row) => row.id === after) + 1;
