@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { notFound } from './domain/errors.js';
 import { requestId } from './ids.js';
 import { healthRoutes } from './http/health.routes.js';
+import { bindplaneSurface } from './http/compat/bindplane/index.js';
 import { postHogSurface } from './http/compat/posthog/index.js';
 import { nativeSurface, sendNativeError } from './http/native/index.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: options.services.db });
   await app.register(nativeSurface, { prefix: '/v1', services: options.services });
   await app.register(postHogSurface, { prefix: '/api', services: options.services });
+  await app.register(bindplaneSurface, { prefix: '/bindplane/v1', services: options.services });
   registerOpenApiDocument(app);
   return app;
 }

@@ -32,13 +32,14 @@ export function createServices(deps: ServiceDeps) {
   const keyCache = new KeyCache();
   const activities = createActivityRecorder({ clock, ids });
   const hierarchy = createHierarchyService({ db, clock, ids, config: deps.config, activities });
+  const licenses = createLicensesService({ db, clock, ids, config: deps.config, activities });
   return {
     db,
     keyCache,
     authenticator: createAuthenticator({ db, clock, keyCache, rootKeyHash: deps.rootKeyHash }),
-    organizations: createOrganizationsService({ db, clock, ids, config: deps.config, activities, keyCache, hierarchy }),
+    organizations: createOrganizationsService({ db, clock, ids, config: deps.config, activities, keyCache, hierarchy, licenses }),
     hierarchy,
-    licenses: createLicensesService({ db, clock, ids, config: deps.config, activities }),
+    licenses,
     byoc: createByocService({ db, clock, ids, activities }),
     apiKeys: createApiKeysService({ db, clock, ids, activities, keyCache }),
     activities: createActivitiesService({ db }),

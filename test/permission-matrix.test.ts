@@ -785,6 +785,8 @@ const NATIVE_UNSCOPED_ROUTES: UnscopedRouteCase[] = [
       if (principal.kind === 'user' && !hasScope(principal.scopes, 'organization:write')) {
         return forbidden('missing_scope', "API key missing required scope 'organization:write'");
       }
+      // A key limited to some organizations could not act in the new one.
+      if (principal.kind === 'user' && principal.limitedToOther) return forbidden('organization_not_allowed');
       return OK;
     },
     url: () => '/v1/organizations',

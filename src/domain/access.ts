@@ -123,8 +123,11 @@ export function requireRoot(principal: Principal): void {
 
 /** Top-level organizations belong to no one yet: the operator or a user (who will own it) makes them, not an organization's key. */
 export function requireTopLevelCreator(principal: Principal): void {
-  if (principal.kind === 'personal_key') requireScope(principal, 'organization:write');
-  else requireRoot(principal);
+  if (principal.kind !== 'personal_key') return requireRoot(principal);
+  requireScope(principal, 'organization:write');
+  if (principal.organizationIds !== null) {
+    throw forbidden('This API key is limited to some organizations, so it could not act in a new one: use a key of the user that is not limited.', 'organization_not_allowed');
+  }
 }
 
 /** Root, or the user's own personal key; anyone else is told the user does not exist. */

@@ -23,6 +23,16 @@ import { limitsBelowUsage, usageOf } from './limits.js';
 import type { InstalledLicenseRow } from '../../db/schema.js';
 import type { LicenseView } from './license-view.schemas.js';
 
+/** Where a license comes from: a key sent in, or a type the server creates one of. */
+export type LicenseSource = { key: string } | { type: string; field?: string };
+
+/** A license verified for one organization, ready to install. */
+export interface PreparedLicense {
+  organizationId: string;
+  claims: LicenseClaims;
+  kid: string;
+}
+
 export interface LicensesServiceDeps {
   db: Db;
   clock: Clock;
@@ -59,26 +69,45 @@ export function createLicensesService(deps: LicensesServiceDeps) {
     };
   }
 
-  /** Verifies a license key and installs it, in one transaction with its activity. The caller checked access. */
-  async function installKey(principal: Principal, organizationId: string, token: string): Promise<LicenseView> {
+  /** Verifies a license key for the organization: its signature, time, and binding. */
+  async function prepare(organizationId: string, token: string): Promise<PreparedLicense> {
     const claims = await verifier.verify(token);
     if (claims.sub !== undefined && claims.sub !== organizationId) {
       throw invalid('licenseKey', `licenseKey: this license is for organization ${claims.sub}, not ${organizationId}.`, 'license_other_organization');
     }
-    return db.transaction().execute(async (trx) => {
-      const current = await findOrganization(trx, organizationId, { forUpdate: true });
-      if (!current) throw notFound('Organization', organizationId);
-      const broken = limitsBelowUsage(claims.limits, await usageOf(trx, organizationId));
-      if (broken.length > 0) {
-        throw conflict(`The license's limits are below what the organization has: ${broken.join('; ')}.`, 'license_below_usage');
-      }
-      const previous = await installedLicense(trx, organizationId);
-      const installed: InstalledLicenseRow = { claims, kid: licenseKeyId(token), installedAt: clock.now().toISOString() };
-      await trx.updateTable('organizations').set({ license: JSON.stringify(installed), updated_at: clock.now() }).where('id', '=', organizationId).execute();
-      const changes = { license: { old: previous && summary(previous.claims as LicenseClaims), new: summary(claims) } };
-      await activities.record(trx, principal.actor, [{ type: 'organization_update_license', organizationId, changes }]);
-      return view(trx, organizationId, installed);
-    });
+    return { organizationId, claims, kid: licenseKeyId(token) };
+  }
+
+  /**
+   * Installs a prepared license inside the caller's transaction, with its activity: refused (409)
+   * when its limits are below what the organization has.
+   */
+  async function installPrepared(trx: Db, principal: Principal, prepared: PreparedLicense): Promise<LicenseView> {
+    const { organizationId, claims } = prepared;
+    const current = await findOrganization(trx, organizationId, { forUpdate: true });
+    if (!current) throw notFound('Organization', organizationId);
+    const broken = limitsBelowUsage(claims.limits, await usageOf(trx, organizationId));
+    if (broken.length > 0) {
+      throw conflict(`The license's limits are below what the organization has: ${broken.join('; ')}.`, 'license_below_usage');
+    }
+    const previous = await installedLicense(trx, organizationId);
+    const installed: InstalledLicenseRow = { claims, kid: prepared.kid, installedAt: clock.now().toISOString() };
+    await trx.updateTable('organizations').set({ license: JSON.stringify(installed), updated_at: clock.now() }).where('id', '=', organizationId).execute();
+    const changes = { license: { old: previous && summary(previous.claims as LicenseClaims), new: summary(claims) } };
+    await activities.record(trx, principal.actor, [{ type: 'organization_update_license', organizationId, changes }]);
+    return view(trx, organizationId, installed);
+  }
+
+  /** A license key, or one created from a configured type, verified for the organization. */
+  async function prepareFrom(organizationId: string, source: LicenseSource): Promise<PreparedLicense> {
+    const token = 'key' in source ? source.key.trim() : await issuer.issue(organizationId, source.type, source.field ?? 'createLicenseType');
+    return prepare(organizationId, token);
+  }
+
+  async function installFrom(principal: Principal, organizationId: string, source: LicenseSource): Promise<LicenseView> {
+    await requireOrganizationAccess(db, principal, organizationId, 'admin');
+    const prepared = await prepareFrom(organizationId, source);
+    return db.transaction().execute((trx) => installPrepared(trx, principal, prepared));
   }
 
   return {
@@ -86,20 +115,18 @@ export function createLicensesService(deps: LicensesServiceDeps) {
     verify: (token: string) => verifier.verify(token),
 
     /** Admins install a license; its limits apply from then on (also after it expires, until replaced). */
-    async install(principal: Principal, organizationId: string, token: string): Promise<LicenseView> {
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      return installKey(principal, organizationId, token.trim());
-    },
+    install: (principal: Principal, organizationId: string, token: string) => installFrom(principal, organizationId, { key: token }),
 
     /**
      * Admins create a license of a configured type, bound to the organization, and install it as
      * `install` does. Errors on the type name `field` (default `createLicenseType`, Bindplane's).
      */
-    async installType(principal: Principal, organizationId: string, licenseType: string, options: { field?: string } = {}): Promise<LicenseView> {
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      const token = await issuer.issue(organizationId, licenseType, options.field ?? 'createLicenseType');
-      return installKey(principal, organizationId, token);
-    },
+    installType: (principal: Principal, organizationId: string, licenseType: string, options: { field?: string } = {}) =>
+      installFrom(principal, organizationId, { type: licenseType, ...(options.field !== undefined && { field: options.field }) }),
+
+    /** For a change that installs a license in its own transaction (a new organization): verify first, install inside. */
+    prepare: prepareFrom,
+    installPrepared,
 
     async get(principal: Principal, organizationId: string): Promise<LicenseView> {
       await requireOrganizationAccess(db, principal, organizationId, 'read');

@@ -21,7 +21,7 @@ import type { OrganizationsDeps } from './organizations.service.js';
 const DEFAULT_VPC_CIDR = '10.0.0.0/16';
 const DEFAULT_ZONES = ['a', 'b', 'c'];
 
-export function createByocService(deps: Omit<OrganizationsDeps, 'config' | 'keyCache' | 'hierarchy'> & { activities: ActivityRecorder }) {
+export function createByocService(deps: Omit<OrganizationsDeps, 'config' | 'keyCache' | 'hierarchy' | 'licenses'> & { activities: ActivityRecorder }) {
   const { db, clock, ids, activities } = deps;
 
   /** Runs `change` on the organization's BYOC list inside one locked transaction. */

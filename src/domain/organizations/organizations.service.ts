@@ -7,7 +7,8 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { LEVEL, requireOrganizationAccess, requireRoot, requireScope, requireTopLevelCreator } from '../access.js';
 import type { ActivityInput, ActivityRecorder } from '../activities/activity-recorder.js';
 import { insertMembership } from '../memberships/memberships.queries.js';
-import { insertDefaultProject } from '../projects/projects.queries.js';
+import type { LicenseSource, LicensesService } from '../licenses/licenses.service.js';
+import { insertDefaultProject, setActiveProject } from '../projects/projects.queries.js';
 import { nameTaken, type HierarchyService } from './hierarchy.service.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { conflict, invalid, notFound } from '../errors.js';
@@ -32,6 +33,16 @@ import type {
 } from './organizations.schemas.js';
 import { applyPrivateEndpointsPatch } from './private-endpoints.js';
 
+/** What `createWithSetup` does besides creating the organization. */
+export interface OrganizationSetup {
+  /** The first project's name (default `Default`); `projectNameField` names it in errors. */
+  projectName?: string | undefined;
+  projectNameField?: string;
+  license?: LicenseSource | undefined;
+  /** Make the first project the creating user's active one. */
+  activateProject?: boolean;
+}
+
 export interface OrganizationsDeps {
   db: Db;
   clock: Clock;
@@ -40,10 +51,62 @@ export interface OrganizationsDeps {
   activities: ActivityRecorder;
   keyCache: KeyCache;
   hierarchy: HierarchyService;
+  licenses: Pick<LicensesService, 'prepare' | 'installPrepared'>;
 }
 
 export function createOrganizationsService(deps: OrganizationsDeps) {
   const { db, clock, ids, activities, hierarchy } = deps;
+
+  /**
+   * Creates an organization with its first project (named `setup.projectName`, default `Default`),
+   * the creating user as owner, optionally a license (a key, or one created from a type) and the
+   * project as the user's active one — in ONE transaction: a failure anywhere leaves nothing.
+   * The license is verified (or created, for the new id) before anything is written.
+   */
+  async function createWithSetup(principal: Principal, input: CreateOrganizationInput, setup: OrganizationSetup = {}) {
+    const parentId = input.parentId ?? null;
+    if (parentId === null) requireTopLevelCreator(principal);
+    else await requireOrganizationAccess(db, principal, parentId, 'admin');
+    const name = requireNonBlankName(input.name);
+    const projectName = setup.projectName === undefined ? undefined : requireNonBlankName(setup.projectName, setup.projectNameField ?? 'projectName');
+    const id = ids.uuid();
+    const license = setup.license && (await deps.licenses.prepare(id, setup.license));
+    return db.transaction().execute(async (trx) => {
+      if (parentId !== null) {
+        await hierarchy.lockTree(trx);
+        await hierarchy.requireRoomUnder(trx, parentId, 1);
+      }
+      const now = clock.now();
+      const row = await insertOrganization(trx, {
+        id,
+        parent_id: parentId,
+        name,
+        private_endpoints: '[]',
+        byoc_config: '[]',
+        created_at: now,
+        updated_at: now,
+      }).catch((error: unknown) => {
+        throw isUniqueViolation(error) ? nameTaken(name) : error;
+      });
+      // Every organization has a project from the start.
+      const userId = principal.kind === 'personal_key' ? principal.userId : null;
+      const project = await insertDefaultProject(trx, { id: ids.uuid(), organizationId: id, now, createdBy: userId, ...(projectName && { name: projectName }) });
+      // Listed newest first, the creation itself heads the organization's trail.
+      const recorded: ActivityInput[] = [
+        { type: 'project_create', organizationId: id, projectId: project.id, targetId: project.id, changes: { name: { old: null, new: project.name } } },
+        { type: 'create_organization', organizationId: id, changes: { name: { old: null, new: name }, ...(parentId && { parentId: { old: null, new: parentId } }) } },
+      ];
+      if (parentId !== null) recorded.push({ type: 'organization_child_create', organizationId: parentId, targetId: id, changes: { name: { old: null, new: name } } });
+      if (userId !== null) {
+        await insertMembership(trx, { id: ids.uuid(), organization_id: id, user_id: userId, level: LEVEL.owner, joined_at: now, updated_at: now });
+        recorded.push({ type: 'organization_member_add', organizationId: id, targetId: userId, changes: { level: { old: null, new: LEVEL.owner } } });
+      }
+      await activities.record(trx, principal.actor, recorded);
+      if (license) await deps.licenses.installPrepared(trx, principal, license);
+      if (setup.activateProject && userId !== null) await setActiveProject(trx, userId, project.id, now);
+      return { organization: toOrganization(row), project };
+    });
+  }
 
   return {
     /** Root sees every live organization; an organization key its own; a personal key its user's (paged). */
@@ -75,43 +138,10 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
      * its owner.
      */
     async create(principal: Principal, input: CreateOrganizationInput): Promise<Organization> {
-      const parentId = input.parentId ?? null;
-      if (parentId === null) requireTopLevelCreator(principal);
-      else await requireOrganizationAccess(db, principal, parentId, 'admin');
-      const name = requireNonBlankName(input.name);
-      return db.transaction().execute(async (trx) => {
-        if (parentId !== null) {
-          await hierarchy.lockTree(trx);
-          await hierarchy.requireRoomUnder(trx, parentId, 1);
-        }
-        const now = clock.now();
-        const row = await insertOrganization(trx, {
-          id: ids.uuid(),
-          parent_id: parentId,
-          name,
-          private_endpoints: '[]',
-          byoc_config: '[]',
-          created_at: now,
-          updated_at: now,
-        }).catch((error: unknown) => {
-          throw isUniqueViolation(error) ? nameTaken(name) : error;
-        });
-        // Every organization has a project from the start.
-        const project = await insertDefaultProject(trx, { id: ids.uuid(), organizationId: row.id, now, createdBy: principal.kind === 'personal_key' ? principal.userId : null });
-        // Listed newest first, the creation itself heads the organization's trail.
-        const recorded: ActivityInput[] = [
-          { type: 'project_create', organizationId: row.id, projectId: project.id, targetId: project.id, changes: { name: { old: null, new: project.name } } },
-          { type: 'create_organization', organizationId: row.id, changes: { name: { old: null, new: name }, ...(parentId && { parentId: { old: null, new: parentId } }) } },
-        ];
-        if (parentId !== null) recorded.push({ type: 'organization_child_create', organizationId: parentId, targetId: row.id, changes: { name: { old: null, new: name } } });
-        if (principal.kind === 'personal_key') {
-          await insertMembership(trx, { id: ids.uuid(), organization_id: row.id, user_id: principal.userId, level: LEVEL.owner, joined_at: now, updated_at: now });
-          recorded.push({ type: 'organization_member_add', organizationId: row.id, targetId: principal.userId, changes: { level: { old: null, new: LEVEL.owner } } });
-        }
-        await activities.record(trx, principal.actor, recorded);
-        return toOrganization(row);
-      });
+      return (await createWithSetup(principal, input)).organization;
     },
+
+    createWithSetup,
 
     async update(principal: Principal, id: string, patch: PatchOrganizationInput): Promise<Organization> {
       await requireOrganizationAccess(db, principal, id, 'admin');

@@ -57,12 +57,12 @@ export async function insertProject(db: Db, row: Insertable<ProjectsTable>): Pro
  */
 export async function insertDefaultProject(
   trx: Db,
-  project: { id: string; organizationId: string; now: Date; createdBy?: string | null },
+  project: { id: string; organizationId: string; now: Date; createdBy?: string | null; name?: string },
 ): Promise<ProjectRow> {
   return insertProject(trx, {
     id: project.id,
     organization_id: project.organizationId,
-    name: DEFAULT_PROJECT_NAME,
+    name: project.name ?? DEFAULT_PROJECT_NAME,
     created_by: project.createdBy ?? null,
     created_at: project.now,
     updated_at: project.now,
