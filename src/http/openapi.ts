@@ -11,15 +11,16 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Orgbase',
         version: '0.1.0',
         description:
-          'Organization management for multi-tenant SaaS. `/v1` is the ClickHouse Cloud organizations API, extended.',
+          'Organization management for multi-tenant SaaS. `/v1` is the ClickHouse Cloud organizations API, extended; `/api` speaks PostHog\u2019s organization API and `/bindplane/v1` Bindplane\u2019s.',
       },
       components: {
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'keyId:keySecret of an organization API key' },
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key secret, or the root key' },
+          bindplaneApiKey: { type: 'apiKey', in: 'header', name: 'X-Bindplane-Api-Key', description: 'Any API key secret (Bindplane surface)' },
         },
       },
-      security: [{ basicAuth: [] }, { bearerAuth: [] }],
+      security: [{ basicAuth: [] }, { bearerAuth: [] }, { bindplaneApiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

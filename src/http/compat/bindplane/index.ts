@@ -37,8 +37,8 @@
  *   sign a license of a type the operator configured (ORGBASE_LICENSE_TYPES), bound to the
  *   organization. `licenseKey` wins over them (Bindplane: a key is used "instead of creating a new
  *   license"; /v1 refuses both instead); one of the two is required on `PUT /organizations/{id}/license`.
- *   The steps are not one transaction: see create-organization.ts for what is checked first and how
- *   a failure is undone (a soft-deleted organization and its trail remain).
+ *   All of it (organization, project, owner, license, active project) is one transaction
+ *   (organizations.createWithSetup): a failure leaves nothing.
  * - `PATCH /organizations/{id}/metadata` requires `name` (its one field) and answers 200 with an
  *   empty body, as the seed documents. `PUT /organizations/verify`: `valid` means the name is free
  *   for a new top-level organization; organization keys, which cannot create one, get 403.
