@@ -646,9 +646,13 @@ for (const database of testDatabases()) {
     it('PUT /organizations/{id}/license: a key (which wins over createLicenseType), or a license the server creates of a type', async () => {
       const { organization, owner, admin, developer } = await team();
       const other = await team();
+      ok(await call('PUT', `/organizations/${organization.id}/license`, { apiKey: admin.keySecret }, { createLicenseType: 'growth' }), 204);
+      assert.deepEqual(await licenseOf(organization.id), { type: 'growth', boundTo: organization.id });
       ok(await call('PUT', `/organizations/${organization.id}/license`, owner.auth, { licenseKey: await issue({ licenseType: 'enterprise' }), createLicenseType: 'growth' }), 204);
       assert.deepEqual(await licenseOf(organization.id), { type: 'enterprise', boundTo: null });
-      ok(await call('PUT', `/organizations/${organization.id}/license`, { apiKey: admin.keySecret }, { createLicenseType: 'growth' }), 204);
+      // The operator's license is not the admins' to replace with a self-service type.
+      refused(await call('PUT', `/organizations/${organization.id}/license`, { apiKey: admin.keySecret }, { createLicenseType: 'growth' }), 403, /only the operator may replace it/);
+      ok(await call('PUT', `/organizations/${organization.id}/license`, 'root', { createLicenseType: 'growth' }), 204);
       assert.deepEqual(await licenseOf(organization.id), { type: 'growth', boundTo: organization.id });
       await unchanged(async () => {
         const put = (body: unknown, as: As = admin.bearer, id = organization.id) => call('PUT', `/organizations/${id}/license`, as, body);

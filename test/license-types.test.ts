@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { DomainError } from '../src/domain/errors.js';
 import { createLicenseIssuer } from '../src/domain/licenses/license-issuer.js';
-import { createLicenseVerifier, licenseKeyId, licensePublicKeyX } from '../src/domain/licenses/license-token.js';
+import { createLicenseVerifier, issueLicense, licenseKeyId, licensePublicKeyX } from '../src/domain/licenses/license-token.js';
 import type { RootPrincipal } from '../src/domain/principal.js';
 import { systemIds } from '../src/ids.js';
 import { assertEnvelope, assertErrorEnvelope } from './contracts/clickhouse.js';
@@ -207,6 +207,25 @@ for (const database of testDatabases()) {
       assert.deepEqual([installed.body.result.licenseId, installed.body.result.keyId], [claims.jti, 'server-1']);
       const elsewhere = await put((await createOrganization(server)).id, { licenseKey: token });
       assertErrorEnvelope(elsewhere.body, 400, 'license_other_organization');
+    });
+
+    it('an admin cannot replace a license the operator issued with one created by type; root can', async () => {
+      const { organization, admin } = await createTenant(server);
+      const operatorIssued = await issueLicense({
+        privateKey: other.privateKey,
+        kid: 'ops-1',
+        claims: { licenseType: 'team-5', limits: { members: 5 }, exp: new Date(server.clock.now().getTime() + 30 * DAY) },
+        clock: server.clock,
+        ids: systemIds,
+      });
+      assert.equal((await put(organization.id, { licenseKey: operatorIssued }, admin.basic)).status, 200);
+      const before = (await activitiesOf(server, organization.id)).length;
+      const lifted = await put(organization.id, { licenseType: 'team' }, admin.basic);
+      assertErrorEnvelope(lifted.body, 403, 'license_operator_installed');
+      assert.equal((await licenseOf(organization.id)).body.result.licenseType, 'team-5', 'nothing changed');
+      assert.equal((await activitiesOf(server, organization.id)).length, before);
+      assert.equal((await put(organization.id, { licenseType: 'team' })).status, 200, 'the operator may');
+      assert.equal((await put(organization.id, { licenseType: 'team' }, admin.basic)).status, 200, 'a server-created license is the admins\u2019 to change');
     });
 
     it('the service names Bindplane\u2019s createLicenseType field by default', async () => {

@@ -352,13 +352,12 @@ onEachDatabase('projects', (server) => {
       assertErrorEnvelope((await put(xFirst.id, auth)).body, 404, 'not_found');
     }
 
-    // A project of an organization Ada is not in: 400 naming projectId; an unknown one: 404.
+    // A project of an organization Ada is not in is "not found", like an unknown one: its existence is not revealed.
     const elsewhere = await createOrganization(server());
     const foreign = await createProject(server(), elsewhere.id, { name: 'Not hers' });
     await joinOrganization(server(), elsewhere.id, bob, 1); // an organization with members, just not her
     const notMember = await put(foreign.id);
-    assertErrorEnvelope(notMember.body, 400, 'not_a_member');
-    assert.equal(notMember.body.field, 'projectId');
+    assertErrorEnvelope(notMember.body, 404, 'not_found');
     assertErrorEnvelope((await put(MISSING)).body, 404, 'not_found');
     const invalidBody = await server().request({ method: 'PUT', url: activeUrl(ada.id), auth: ada.auth, body: { projectId: xFirst.id, extra: true } });
     assertErrorEnvelope(invalidBody.body, 400);
@@ -387,7 +386,7 @@ onEachDatabase('projects', (server) => {
     assert.equal((await put(ySecond.id)).status, 200);
     assert.equal((await server().request({ method: 'DELETE', url: `/v1/organizations/${y.id}/members/${ada.id}`, auth: 'root' })).status, 200);
     assert.deepEqual((await get()).body.result, await oldestOf(x.id));
-    assertErrorEnvelope((await put(ySecond.id)).body, 400, 'not_a_member');
+    assertErrorEnvelope((await put(ySecond.id)).body, 404, 'not_found');
 
     // A deleted organization is out of reach too.
     assert.equal((await put(xFirst.id)).status, 200);
@@ -397,7 +396,7 @@ onEachDatabase('projects', (server) => {
     assert.equal((await put(zProject.id)).status, 200);
     assert.equal((await server().request({ method: 'DELETE', url: `/v1/organizations/${z.id}`, auth: 'root' })).status, 200);
     assert.deepEqual((await get()).body.result, await oldestOf(x.id));
-    assertErrorEnvelope((await put(zProject.id)).body, 400, 'not_a_member');
+    assertErrorEnvelope((await put(zProject.id)).body, 404, 'not_found');
 
     // In no organization any more: 404 again.
     assert.equal((await server().request({ method: 'DELETE', url: `/v1/organizations/${x.id}/members/${ada.id}`, auth: 'root' })).status, 200);

@@ -12,7 +12,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { requireOrganizationAccess } from '../access.js';
 import type { ActivityRecorder } from '../activities/activity-recorder.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { findOrganization } from '../organizations/organizations.queries.js';
 import type { Principal } from '../principal.js';
 import { systemIds, type Ids } from '../../ids.js';
@@ -106,6 +106,14 @@ export function createLicensesService(deps: LicensesServiceDeps) {
 
   async function installFrom(principal: Principal, organizationId: string, source: LicenseSource): Promise<LicenseView> {
     await requireOrganizationAccess(db, principal, organizationId, 'admin');
+    // The types are the server's self-service menu: they may replace a license the server created,
+    // not one the operator issued (that would let an admin lift the operator's limits).
+    if ('type' in source && principal.kind !== 'root') {
+      const installed = await installedLicense(db, organizationId);
+      if (installed && installed.kid !== signingKey?.kid) {
+        throw forbidden('This organization has a license the operator issued: only the operator may replace it with one created by type.', 'license_operator_installed');
+      }
+    }
     const prepared = await prepareFrom(organizationId, source);
     return db.transaction().execute((trx) => installPrepared(trx, principal, prepared));
   }

@@ -84,11 +84,14 @@ export function createHierarchyService(deps: { db: Db; clock: Clock; ids: Ids; c
     },
 
     /**
-     * Moves an organization under another (admin of both, or root), or to the root level (root).
+     * Moves an organization under another (admin of it, of its current parent and of the new one,
+     * or root), or to the root level (root).
      * Refuses cycles and trees deeper than the limit. Returns the activities to record.
      */
     async move(principal: Principal, trx: Db, current: OrganizationRow, parentId: string | null): Promise<ActivityInput[]> {
       if (parentId === current.parent_id) return [];
+      // Taking an organization out of a tree is the old parent's admins' call too, not only its own admins'.
+      if (current.parent_id !== null) await requireOrganizationAccess(trx, principal, current.parent_id, 'admin');
       if (parentId === null) requireRoot(principal);
       else await requireOrganizationAccess(trx, principal, parentId, 'admin');
       if (parentId !== null) {

@@ -117,6 +117,18 @@ export const PatchOrganizationBody = Type.Object(
 );
 export type PatchOrganizationInput = Static<typeof PatchOrganizationBody>;
 
+/**
+ * What a list of relatives shows: who they are, not their settings. A member of a child may see
+ * its ancestors' names, but not their private endpoints or BYOC accounts (members do not inherit).
+ */
+export const OrganizationSummarySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  parentId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+});
+export type OrganizationSummary = Static<typeof OrganizationSummarySchema>;
+
 export const NameAvailabilityQuery = Type.Object(
   {
     name: OrganizationName,

@@ -28,6 +28,7 @@ import type {
   CloudProvider,
   CreateOrganizationInput,
   Organization,
+  OrganizationSummary,
   PatchOrganizationInput,
   Region,
 } from './organizations.schemas.js';
@@ -159,7 +160,11 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
       const parentId = patch.parentId;
       const updated = await (endpointsPatch || parentId !== undefined
         ? db.transaction().execute(async (trx) => {
-            if (parentId !== undefined) await hierarchy.lockTree(trx);
+            if (parentId !== undefined) {
+              await hierarchy.lockTree(trx);
+              // Checked again under the lock: a move that committed meanwhile may have changed who administers it.
+              await requireOrganizationAccess(trx, principal, id, 'admin');
+            }
             // The new list is computed from the current one: hold the row lock from read to write.
             const current = await findOrganization(trx, id, { forUpdate: true });
             if (!current) throw notFound('Organization', id);
@@ -199,6 +204,7 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
       await requireOrganizationAccess(db, principal, id, 'admin');
       const deleted = await db.transaction().execute(async (trx) => {
         await hierarchy.lockTree(trx);
+        await requireOrganizationAccess(trx, principal, id, 'admin'); // again, under the lock (see update)
         const current = await findOrganization(trx, id, { forUpdate: true });
         if (!current) throw notFound('Organization', id);
         const { ids: removed, recorded } = await hierarchy.deleteSubtree(trx, current);
@@ -222,6 +228,13 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
 }
 
 export type OrganizationsService = ReturnType<typeof createOrganizationsService>;
+
+export const toOrganizationSummary = (row: OrganizationRow): OrganizationSummary => ({
+  id: row.id,
+  name: row.name,
+  createdAt: row.created_at.toISOString(),
+  parentId: row.parent_id,
+});
 
 export function toOrganization(row: OrganizationRow): Organization {
   return {

@@ -5,6 +5,7 @@ import type { Ids } from '../../ids.js';
 import { requireRoot, requireSelfOrRoot } from '../access.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from '../errors.js';
 import type { Principal } from '../principal.js';
+import { memberAccess } from '../memberships/memberships.queries.js';
 import { activeProjectOf, findProjectById, setActiveProject, type ProjectRow } from '../projects/projects.queries.js';
 import { findUser, insertUser, type UserRow } from './users.queries.js';
 import type { CreateUserInput, User } from './users.schemas.js';
@@ -55,8 +56,9 @@ export function createUsersService(deps: { db: Db; clock: Clock; ids: Ids }) {
     async setActiveProject(principal: Principal, userId: string, projectId: string): Promise<ProjectRow> {
       requireSelfOrRoot(principal, userId);
       if (!(await findUser(db, userId))) throw notFound('User', userId);
+      // A project outside the user's live organizations is "not found": its existence is not revealed.
       const project = await findProjectById(db, projectId);
-      if (!project) throw notFound('Project', projectId);
+      if (!project || !(await memberAccess(db, project.organization_id, userId))) throw notFound('Project', projectId);
       // A key limited to some organizations does not act in the others (as in access.ts).
       if (principal.kind === 'personal_key' && principal.organizationIds !== null && !principal.organizationIds.includes(project.organization_id)) {
         throw forbidden(`API key does not have access to the organization of project ${projectId}.`, 'organization_not_allowed');
@@ -64,9 +66,8 @@ export function createUsersService(deps: { db: Db; clock: Clock; ids: Ids }) {
       const chosen = await setActiveProject(db, userId, projectId, clock.now()).catch((error: unknown) => {
         throw foreignKeyViolation(error) ? notFound('Project', projectId) : error; // deleted meanwhile
       });
-      if (chosen) return chosen;
-      if (!(await findProjectById(db, projectId))) throw notFound('Project', projectId);
-      throw invalid('projectId', `projectId: project ${projectId} is not in a live organization user ${userId} is a member of`, 'not_a_member');
+      if (!chosen) throw notFound('Project', projectId); // left the organization, or it was deleted, meanwhile
+      return chosen;
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   NameAvailabilityQuery,
   NameAvailabilitySchema,
   OrganizationSchema,
+  OrganizationSummarySchema,
   PatchOrganizationBody,
   PrivateEndpointConfigQuery,
   PrivateEndpointConfigSchema,
@@ -13,7 +14,7 @@ import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
 import { done, emptyEnvelope, envelope, listEnvelope, mapPage, ok, okPage, PageQuery } from './envelope.js';
 import { OrganizationParams } from './params.js';
-import { toOrganization } from '../../domain/organizations/organizations.service.js';
+import { toOrganizationSummary } from '../../domain/organizations/organizations.service.js';
 
 const tags = ['Organizations'];
 
@@ -53,14 +54,14 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<{ services: Services 
   }, async (request) => ok(request, await hierarchy.nameAvailability(principalOf(request), request.query.name, request.query.parentId)));
 
   app.get('/organizations/:organizationId/children', {
-    schema: { tags, summary: 'List child organizations (Orgbase extension)', params: OrganizationParams, querystring: pageQuery, response: listEnvelope(OrganizationSchema) },
+    schema: { tags, summary: 'List child organizations (Orgbase extension)', description: 'Who they are (id, name, parent), not their settings.', params: OrganizationParams, querystring: pageQuery, response: listEnvelope(OrganizationSummarySchema) },
   }, async (request) =>
-    okPage(request, mapPage(await hierarchy.children(principalOf(request), request.params.organizationId, request.query), toOrganization)));
+    okPage(request, mapPage(await hierarchy.children(principalOf(request), request.params.organizationId, request.query), toOrganizationSummary)));
 
   app.get('/organizations/:organizationId/ancestors', {
-    schema: { tags, summary: 'List ancestor organizations, nearest first (Orgbase extension)', params: OrganizationParams, querystring: pageQuery, response: listEnvelope(OrganizationSchema) },
+    schema: { tags, summary: 'List ancestor organizations, nearest first (Orgbase extension)', description: 'Who they are (id, name, parent), not their settings.', params: OrganizationParams, querystring: pageQuery, response: listEnvelope(OrganizationSummarySchema) },
   }, async (request) =>
-    okPage(request, mapPage(await hierarchy.ancestors(principalOf(request), request.params.organizationId, request.query), toOrganization)));
+    okPage(request, mapPage(await hierarchy.ancestors(principalOf(request), request.params.organizationId, request.query), toOrganizationSummary)));
 
   app.get('/organizations/:organizationId', {
     schema: {
