@@ -113,6 +113,18 @@ function parseDepth(value: string | undefined): number {
   return depth;
 }
 
+/** A variable holding a JSON object; anything else is a ConfigError with the expected shape. */
+function parseJsonObject(name: string, value: string, shape: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(name, shape);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(name, shape);
+  return parsed as Record<string, unknown>;
+}
+
 function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined || value === '' || value === 'false') return false;
   if (value === 'true') return true;
@@ -124,15 +136,7 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
 function parsePrivateEndpointServices(value: string | undefined): Record<string, string> {
   if (value === undefined || value.trim() === '') return {};
   const name = 'ORGBASE_PRIVATE_ENDPOINT_SERVICES';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new ConfigError(name, 'must be a JSON object like {"aws:us-east-1": "<endpointServiceId>"}');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(name, 'must be a JSON object like {"aws:us-east-1": "<endpointServiceId>"}');
-  }
+  const parsed = parseJsonObject(name, value, 'must be a JSON object like {"aws:us-east-1": "<endpointServiceId>"}');
   const services: Record<string, string> = {};
   for (const [key, serviceId] of Object.entries(parsed)) {
     const [provider, region, extra] = key.split(':');
@@ -155,13 +159,7 @@ function parseLicensePublicKeys(value: string | undefined): Record<string, strin
   if (value === undefined || value.trim() === '') return {};
   const name = 'ORGBASE_LICENSE_PUBLIC_KEYS';
   const shape = 'must be a JSON object like {"<kid>": "<base64url Ed25519 public key>"}';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new ConfigError(name, shape);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(name, shape);
+  const parsed = parseJsonObject(name, value, shape);
   const keys: Record<string, string> = {};
   for (const [kid, x] of Object.entries(parsed)) {
     if (!LICENSE_KID_PATTERN.test(kid)) {
@@ -222,13 +220,7 @@ function parseLicenseTypes(value: string | undefined): Record<string, Required<L
   if (value === undefined || value.trim() === '') return {};
   const name = 'ORGBASE_LICENSE_TYPES';
   const shape = 'must be a JSON object like {"team": {"limits": {"members": 25, "projects": 10}, "features": ["sso"], "days": 365}}';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new ConfigError(name, shape);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(name, shape);
+  const parsed = parseJsonObject(name, value, shape);
   const types: [string, Required<LicenseTypeDefinition>][] = [];
   for (const [type, definition] of Object.entries(parsed)) {
     if (type.length < 1 || type.length > 64) throw new ConfigError(name, `license type ${JSON.stringify(type.slice(0, 70))} must be 1-64 characters`);
