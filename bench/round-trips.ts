@@ -132,23 +132,26 @@ export interface RoundTripCounts {
   firstRequest: string[];
 }
 
-/**
- * Starts Orgbase behind the counting proxy, warms it up (key cached, statements prepared, pool
- * connected), then counts one request of each kind. `grant(i)` is the path and body of a grant
- * to a distinct member (i = 0, 1, 2, …).
- */
-export async function countRoundTrips(options: {
+interface ProbeOptions {
   projectDir: string;
   databaseUrl: string;
   rootKey: string;
   logLevel: string;
-  personalAuth: string;
-  membersPath: string;
-  grant: (i: number) => { path: string; body: string };
-}): Promise<RoundTripCounts> {
+}
+
+type ProbeCall = { method: string; path: string; body?: string };
+
+/** What a probe offers: send a request, or send one and count the round trips it made. */
+interface Probe {
+  call(authorization: string, request: ProbeCall): Promise<void>;
+  measure(authorization: string, request: ProbeCall): Promise<string[]>;
+}
+
+/** Runs `work` against an Orgbase started behind the counting proxy; stops both afterwards. */
+async function withProbe<T>(options: ProbeOptions, work: (probe: Probe) => Promise<T>): Promise<T> {
   const proxy = await startCountingProxy(options.databaseUrl);
   try {
-    const probe = await startServer({
+    const server = await startServer({
       name: 'orgbase (round-trip probe)',
       script: 'src/main.ts',
       cwd: options.projectDir,
@@ -156,9 +159,8 @@ export async function countRoundTrips(options: {
       readyTimeoutMs: 60_000,
     });
     try {
-      let grants = 0;
-      const call = async (authorization: string, request: { method: string; path: string; body?: string }) => {
-        const response = await fetch(`${probe.url}${request.path}`, {
+      const call = async (authorization: string, request: ProbeCall) => {
+        const response = await fetch(`${server.url}${request.path}`, {
           method: request.method,
           headers: { authorization, ...(request.body !== undefined && { 'content-type': 'application/json' }) },
           ...(request.body !== undefined && { body: request.body }),
@@ -167,30 +169,44 @@ export async function countRoundTrips(options: {
         const text = await response.text();
         if (!response.ok) throw new Error(`bench: round-trip probe ${request.method} ${request.path} → ${response.status} ${text}`);
       };
-      const measure = async (authorization: string, request: { method: string; path: string; body?: string }) => {
+      const measure = async (authorization: string, request: ProbeCall) => {
         await new Promise((resolve) => setTimeout(resolve, 50)); // nothing from an earlier request still in flight
         proxy.reset();
         await call(authorization, request);
         await new Promise((resolve) => setTimeout(resolve, 50));
         return proxy.roundTrips();
       };
-      const root = `Bearer ${options.rootKey}`;
-      const members = { method: 'GET', path: options.membersPath };
-      const grant = () => ({ method: 'POST', ...options.grant(grants++) });
-
-      const firstRequest = await measure(options.personalAuth, members);
-      await call(options.personalAuth, grant()); // warm-up: statements prepared on the connection
-      await call(root, grant());
-      const membersPage = await measure(options.personalAuth, members);
-      const grantPersonal = await measure(options.personalAuth, grant());
-      const grantRoot = await measure(root, grant());
-      return { membersPage, grantPersonal, grantRoot, firstRequest };
+      return await work({ call, measure });
     } finally {
-      await probe.stop();
+      await server.stop();
     }
   } finally {
     await proxy.close();
   }
+}
+
+/**
+ * Starts Orgbase behind the counting proxy, warms it up (key cached, statements prepared, pool
+ * connected), then counts one request of each kind. `grant(i)` is the path and body of a grant
+ * to a distinct member (i = 0, 1, 2, …).
+ */
+export async function countRoundTrips(
+  options: ProbeOptions & { personalAuth: string; membersPath: string; grant: (i: number) => { path: string; body: string } },
+): Promise<RoundTripCounts> {
+  return withProbe(options, async ({ call, measure }) => {
+    let grants = 0;
+    const root = `Bearer ${options.rootKey}`;
+    const members = { method: 'GET', path: options.membersPath };
+    const grant = () => ({ method: 'POST', ...options.grant(grants++) });
+
+    const firstRequest = await measure(options.personalAuth, members);
+    await call(options.personalAuth, grant()); // warm-up: statements prepared on the connection
+    await call(root, grant());
+    const membersPage = await measure(options.personalAuth, members);
+    const grantPersonal = await measure(options.personalAuth, grant());
+    const grantRoot = await measure(root, grant());
+    return { membersPage, grantPersonal, grantRoot, firstRequest };
+  });
 }
 
 /** A request whose round trips are counted; sent twice (warm-up, then counted), so it must be repeatable. */
@@ -205,46 +221,11 @@ export interface ProbeRequest {
  * Starts Orgbase behind the counting proxy, sends every request once (key cached, statements
  * prepared, pool connected), then counts one more of each. Returns the round trips by request name.
  */
-export async function countRequestRoundTrips(options: {
-  projectDir: string;
-  databaseUrl: string;
-  rootKey: string;
-  logLevel: string;
-  requests: readonly ProbeRequest[];
-}): Promise<Record<string, string[]>> {
-  const proxy = await startCountingProxy(options.databaseUrl);
-  try {
-    const probe = await startServer({
-      name: 'orgbase (round-trip probe)',
-      script: 'src/main.ts',
-      cwd: options.projectDir,
-      env: { DATABASE_URL: proxy.url, ORGBASE_ROOT_KEY: options.rootKey, LOG_LEVEL: options.logLevel, HOST: '127.0.0.1' },
-      readyTimeoutMs: 60_000,
-    });
-    try {
-      const call = async (request: ProbeRequest) => {
-        const response = await fetch(`${probe.url}${request.path}`, {
-          method: request.method,
-          headers: { authorization: request.authorization },
-          signal: AbortSignal.timeout(30_000),
-        });
-        const text = await response.text();
-        if (!response.ok) throw new Error(`bench: round-trip probe ${request.method} ${request.path} → ${response.status} ${text}`);
-      };
-      for (const request of options.requests) await call(request);
-      const counts: Record<string, string[]> = {};
-      for (const request of options.requests) {
-        await new Promise((resolve) => setTimeout(resolve, 50)); // nothing from an earlier request still in flight
-        proxy.reset();
-        await call(request);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        counts[request.name] = proxy.roundTrips();
-      }
-      return counts;
-    } finally {
-      await probe.stop();
-    }
-  } finally {
-    await proxy.close();
-  }
+export async function countRequestRoundTrips(options: ProbeOptions & { requests: readonly ProbeRequest[] }): Promise<Record<string, string[]>> {
+  return withProbe(options, async ({ call, measure }) => {
+    for (const request of options.requests) await call(request.authorization, request);
+    const counts: Record<string, string[]> = {};
+    for (const request of options.requests) counts[request.name] = await measure(request.authorization, request);
+    return counts;
+  });
 }
