@@ -62,16 +62,6 @@ export async function listOrganizationsOfUser(
   return query.execute();
 }
 
-export async function hasLiveChildren(db: Db, id: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('organizations')
-    .select(sql<number>`1`.as('one'))
-    .where('parent_id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export async function insertOrganization(db: Db, row: Insertable<OrganizationsTable>): Promise<OrganizationRow> {
   return db.insertInto('organizations').values(row).returning(COLUMNS).executeTakeFirstOrThrow();
 }

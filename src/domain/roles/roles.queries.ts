@@ -123,10 +123,6 @@ export async function membershipsOfRoles(db: Db, roleIds: readonly string[]): Pr
   return rows.map(toRoleMembershipRecord);
 }
 
-export async function insertRoleMembership(db: Db, row: Insertable<RoleMembershipsTable>): Promise<RoleMembershipRow> {
-  return db.insertInto('role_memberships').values(row).returningAll().executeTakeFirstOrThrow();
-}
-
 export async function findRoleMembership(db: Db, roleId: string, id: string): Promise<RoleMembershipRecord | undefined> {
   const row = await roleMemberships(db).where('rm.role_id', '=', roleId).where('rm.id', '=', id).executeTakeFirst();
   return row && toRoleMembershipRecord(row);
