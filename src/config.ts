@@ -13,8 +13,9 @@ import {
   LicenseTypeDefinitionSchema,
   type LicenseTypeDefinition,
 } from './domain/licenses/license.schemas.js';
+import { loadUsageConfig, type UsageConfig } from './usage-config.js';
 
-export interface Config {
+export interface Config extends UsageConfig {
   host: string;
   port: number;
   /** `postgres://…` for a PostgreSQL server; undefined for the embedded PGlite database. */
@@ -101,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     licenseSigningKey: signing?.key,
     licenseTypes: parseLicenseTypes(env.ORGBASE_LICENSE_TYPES),
     maxOrganizationDepth: parseDepth(env.ORGBASE_MAX_ORGANIZATION_DEPTH?.trim()),
+    ...loadUsageConfig(env),
   };
 }
 
@@ -114,7 +116,7 @@ function parseDepth(value: string | undefined): number {
 }
 
 /** A variable holding a JSON object; anything else is a ConfigError with the expected shape. */
-function parseJsonObject(name: string, value: string, shape: string): Record<string, unknown> {
+export function parseJsonObject(name: string, value: string, shape: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);

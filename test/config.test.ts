@@ -49,6 +49,10 @@ describe('loadConfig', () => {
       licenseSigningKey: undefined,
       licenseTypes: {},
       maxOrganizationDepth: 10,
+      usagePrices: {},
+      usageLateDays: 35,
+      meterApiCalls: true,
+      flushIntervalMs: 2000,
     });
   });
 
@@ -65,6 +69,10 @@ describe('loadConfig', () => {
       ORGBASE_LICENSE_SIGNING_KEY: ' ',
       ORGBASE_LICENSE_SIGNING_KID: '',
       ORGBASE_LICENSE_TYPES: '  ',
+      ORGBASE_USAGE_PRICES: ' ',
+      ORGBASE_USAGE_LATE_DAYS: '',
+      ORGBASE_METER_API_CALLS: '',
+      ORGBASE_FLUSH_INTERVAL_MS: '',
     });
     assert.deepEqual(config, loadConfig({}));
   });
@@ -88,6 +96,10 @@ describe('loadConfig', () => {
         trial: { days: 14 },
       }),
       ORGBASE_MAX_ORGANIZATION_DEPTH: '4',
+      ORGBASE_USAGE_PRICES: JSON.stringify({ api_calls: 0.0001, storage_gb: { unitPrice: 0.02, category: 'storage' } }),
+      ORGBASE_USAGE_LATE_DAYS: '7',
+      ORGBASE_METER_API_CALLS: 'false',
+      ORGBASE_FLUSH_INTERVAL_MS: '500',
     });
     // KeyObjects do not compare with deepEqual: the key is compared with equals() below.
     const privateKey = config.licenseSigningKey?.privateKey;
@@ -108,6 +120,10 @@ describe('loadConfig', () => {
         trial: { limits: {}, features: [], days: 14 },
       },
       maxOrganizationDepth: 4,
+      usagePrices: { api_calls: { unitPrice: 0.0001, category: 'compute' }, storage_gb: { unitPrice: 0.02, category: 'storage' } },
+      usageLateDays: 7,
+      meterApiCalls: false,
+      flushIntervalMs: 500,
     });
   });
 
@@ -276,5 +292,15 @@ describe('loadConfig', () => {
       if (saved === undefined) delete process.env.PORT;
       else process.env.PORT = saved;
     }
+  });
+
+  it('reads the metering variables and rejects bad ones, naming them', () => {
+    for (const value of ['[]', '{"API CALLS": 1}', '{"x": -1}', '{"x": "1"}', '{"x": {"unitPrice": 1, "category": "gpu"}}', '{"x": {"unitPrice": 1, "currency": "usd"}}']) {
+      assertRejects({ ORGBASE_USAGE_PRICES: value }, 'ORGBASE_USAGE_PRICES');
+    }
+    for (const value of ['-1', '3651', 'week']) assertRejects({ ORGBASE_USAGE_LATE_DAYS: value }, 'ORGBASE_USAGE_LATE_DAYS');
+    for (const value of ['yes', '0', 'TRUE']) assertRejects({ ORGBASE_METER_API_CALLS: value }, 'ORGBASE_METER_API_CALLS');
+    for (const value of ['5', '60001', '1.5']) assertRejects({ ORGBASE_FLUSH_INTERVAL_MS: value }, 'ORGBASE_FLUSH_INTERVAL_MS');
+    assert.equal(loadConfig({ ORGBASE_USAGE_LATE_DAYS: '0' }).usageLateDays, 0);
   });
 });

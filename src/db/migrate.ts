@@ -13,6 +13,7 @@ import * as grantsFollowMembership from './migrations/0006-grants-follow-members
 import * as hierarchy from './migrations/0007-hierarchy.js';
 import * as projects from './migrations/0008-projects.js';
 import * as licenses from './migrations/0009-licenses.js';
+import * as usageCustomizationsAccessLog from './migrations/0010-usage-customizations-access-log.js';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0007-hierarchy': hierarchy,
   '0008-projects': projects,
   '0009-licenses': licenses,
+  '0010-usage-customizations-access-log': usageCustomizationsAccessLog,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

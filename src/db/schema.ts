@@ -39,6 +39,8 @@ export interface OrganizationsTable {
   version: Generated<number>;
   /** The installed license: its verified claims, key id and installation time (never the token). */
   license: JSONColumnType<InstalledLicenseRow | null, string | null, string | null>;
+  /** The organization's customizations: one JSON object (limits in customizations.schemas.ts). */
+  customizations: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
 export interface InstalledLicenseRow {
@@ -159,6 +161,47 @@ export interface ProjectsTable {
   updated_at: Timestamp;
 }
 
+/** pg returns `numeric` as text (exact); queries convert it where they read it. */
+type Numeric = ColumnType<string, string | number, string | number>;
+
+export interface UsageEventsTable {
+  organization_id: string;
+  idempotency_key: string;
+  project_id: string | null;
+  metric: string;
+  quantity: Numeric;
+  occurred_at: Timestamp;
+  received_at: Timestamp;
+}
+
+/** Daily rollup; `project_id` is the zero UUID for usage that belongs to no project. */
+export interface UsageDailyTable {
+  organization_id: string;
+  day: ColumnType<string, string, string>;
+  metric: string;
+  project_id: string;
+  quantity: Numeric;
+  events: ColumnType<string, string | number, string | number>;
+}
+
+export interface AccessLogTable {
+  id: string;
+  /** The organization the credential belongs to or acted on; null when neither is known. */
+  organization_id: string | null;
+  occurred_at: Timestamp;
+  outcome: 'success' | 'failure';
+  credential_kind: string;
+  credential_id: string | null;
+  actor_type: string | null;
+  actor_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  method: string;
+  route: string;
+  status: number;
+  reason: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -170,4 +213,7 @@ export interface Database {
   roles: RolesTable;
   role_memberships: RoleMembershipsTable;
   projects: ProjectsTable;
+  usage_events: UsageEventsTable;
+  usage_daily: UsageDailyTable;
+  access_log: AccessLogTable;
 }

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
 import { parseAuthorization } from '../credentials.js';
-import { requestContext } from '../principal.js';
+import { authenticateRequest } from '../authenticate.js';
 import { toProblem } from '../problems.js';
 import { activityRoutes } from './activities.routes.js';
 import { byocRoutes } from './byoc.routes.js';
@@ -24,8 +24,7 @@ import { userRoutes } from './users.routes.js';
 export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
-    const credential = parseAuthorization(request.headers.authorization);
-    request.principal = await services.authenticator.authenticate(credential, requestContext(request));
+    await authenticateRequest(services.authenticator, request, (r) => parseAuthorization(r.headers.authorization));
   });
 
   app.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));

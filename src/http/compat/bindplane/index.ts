@@ -51,7 +51,7 @@ import type { Credential } from '../../../domain/auth/authenticator.js';
 import { notFound, unauthenticated } from '../../../domain/errors.js';
 import type { Services } from '../../../services.js';
 import { parseAuthorization } from '../../credentials.js';
-import { requestContext } from '../../principal.js';
+import { authenticateRequest } from '../../authenticate.js';
 import { bindplaneAccountRoutes } from './accounts.routes.js';
 import { sendBindplaneError } from './errors.js';
 import { bindplaneLicenseRoutes } from './license.routes.js';
@@ -76,7 +76,7 @@ function credentialOf(request: FastifyRequest): Credential {
 export const bindplaneSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
-    request.principal = await services.authenticator.authenticate(credentialOf(request), requestContext(request));
+    await authenticateRequest(services.authenticator, request, credentialOf);
   });
 
   app.setErrorHandler((error, request, reply) => sendBindplaneError(error, request, reply));

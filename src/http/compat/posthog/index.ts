@@ -26,7 +26,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound, unauthenticated } from '../../../domain/errors.js';
 import type { Services } from '../../../services.js';
 import { parseAuthorization } from '../../credentials.js';
-import { requestContext } from '../../principal.js';
+import { authenticateRequest } from '../../authenticate.js';
 import { sendPostHogError } from './errors.js';
 import { postHogMemberRoutes } from './members.routes.js';
 import { postHogRoleRoutes } from './roles.routes.js';
@@ -34,11 +34,13 @@ import { postHogRoleRoutes } from './roles.routes.js';
 export const postHogSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
-    const header = request.headers.authorization;
-    if (header === undefined || header.trim() === '') {
-      throw unauthenticated('Authentication credentials were not provided.', 'not_authenticated');
-    }
-    request.principal = await services.authenticator.authenticate(parseAuthorization(header), requestContext(request));
+    await authenticateRequest(services.authenticator, request, (r) => {
+      const header = r.headers.authorization;
+      if (header === undefined || header.trim() === '') {
+        throw unauthenticated('Authentication credentials were not provided.', 'not_authenticated');
+      }
+      return parseAuthorization(header);
+    });
   });
 
   app.setErrorHandler((error, request, reply) => sendPostHogError(error, request, reply));
