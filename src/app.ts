@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import type { Config } from './config.js';
 import { notFound } from './domain/errors.js';
 import { requestId } from './ids.js';
+import { meterApiCalls } from './http/api-call-metering.js';
+import { recordAuthenticationAttempts } from './http/access-log.js';
 import { healthRoutes } from './http/health.routes.js';
 import { bindplaneSurface } from './http/compat/bindplane/index.js';
 import { postHogSurface } from './http/compat/posthog/index.js';
@@ -21,7 +23,7 @@ import type { Services } from './services.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppOptions {
-  config: Pick<Config, 'logLevel' | 'trustProxy'>;
+  config: Pick<Config, 'logLevel' | 'trustProxy' | 'meterApiCalls'>;
   services: Services;
   /** Where logs go; tests pass a stream to inspect them. Defaults to stdout. */
   logStream?: NodeJS.WritableStream;
@@ -58,10 +60,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // JSON only: a text/plain body would otherwise reach validation as a string (or pass on DELETE).
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
+  recordAuthenticationAttempts(app, options.services.accessLog);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   app.addHook('preHandler', lowercaseRequestUuids);
+  if (options.config.meterApiCalls) meterApiCalls(app, options.services.apiCallMeter);
 
   // Outside any surface, errors and unknown routes use the native (ClickHouse) envelope.
   app.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));

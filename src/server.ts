@@ -37,6 +37,11 @@ export async function createOrgbase(options: {
     rootKeyHash: rootKey.hash,
   });
   const app = await buildApp({ config: options.config, services, ...(options.logStream && { logStream: options.logStream }) });
-  app.addHook('onClose', async () => options.database.close());
+  // Buffered work is written out before the database closes: a graceful stop loses nothing.
+  app.addHook('onClose', async () => {
+    await services.apiCallMeter.stop();
+    await services.accessLog.stop();
+    await options.database.close();
+  });
   return { app, services, rootKey };
 }

@@ -18,12 +18,16 @@ import { createInvitationsService } from './domain/memberships/invitations.servi
 import { createMembershipsService } from './domain/memberships/memberships.service.js';
 import { createRolesService } from './domain/roles/roles.service.js';
 import { createProjectsService } from './domain/projects/projects.service.js';
+import { createUsageService } from './domain/usage/usage.service.js';
+import { ApiCallMeter } from './domain/usage/api-call-meter.js';
+import { createCustomizationsService } from './domain/customizations/customizations.service.js';
+import { createAccessLogService } from './domain/access-log/access-log.service.js';
 
 export interface ServiceDeps {
   db: Db;
   clock: Clock;
   ids: Ids;
-  config: Pick<Config, 'privateEndpointServices' | 'maxOrganizationDepth' | 'licensePublicKeys' | 'licenseSigningKey' | 'licenseTypes'>;
+  config: Pick<Config, 'privateEndpointServices' | 'maxOrganizationDepth' | 'licensePublicKeys' | 'licenseSigningKey' | 'licenseTypes' | 'usagePrices' | 'usageLateDays' | 'flushIntervalMs'>;
   rootKeyHash: string;
 }
 
@@ -49,6 +53,12 @@ export function createServices(deps: ServiceDeps) {
     invitations: createInvitationsService({ db, clock, ids, activities }),
     roles: createRolesService({ db, clock, ids, activities }),
     projects: createProjectsService({ db, clock, ids, activities }),
+    usage: createUsageService({ db, clock, config: deps.config }),
+    /** Started by the app when API calls are metered; stopped (and flushed) before the database closes. */
+    apiCallMeter: new ApiCallMeter({ db, clock, flushIntervalMs: deps.config.flushIntervalMs }),
+    customizations: createCustomizationsService({ db, clock, ids, activities }),
+    /** Authentication attempts, buffered; stopped (and flushed) before the database closes. */
+    accessLog: createAccessLogService({ db, clock, ids, config: deps.config }),
   };
 }
 

@@ -11,14 +11,17 @@ import type { Services } from '../../services.js';
 import { parseAuthorization } from '../credentials.js';
 import { authenticateRequest } from '../authenticate.js';
 import { toProblem } from '../problems.js';
+import { accessLogRoutes } from './access-log.routes.js';
 import { activityRoutes } from './activities.routes.js';
 import { byocRoutes } from './byoc.routes.js';
+import { customizationRoutes } from './customizations.routes.js';
 import { keyRoutes } from './keys.routes.js';
 import { licenseRoutes } from './licenses.routes.js';
 import { organizationRoutes } from './organizations.routes.js';
 import { projectRoutes } from './projects.routes.js';
 import { memberRoutes } from './members.routes.js';
 import { roleRoutes } from './roles.routes.js';
+import { usageRoutes } from './usage.routes.js';
 import { userRoutes } from './users.routes.js';
 
 export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -36,11 +39,14 @@ export const nativeSurface: FastifyPluginAsyncTypebox<{ services: Services }> = 
   await app.register(byocRoutes, { services });
   await app.register(keyRoutes, { services });
   await app.register(activityRoutes, { services });
+  await app.register(accessLogRoutes, { services });
   await app.register(userRoutes, { services });
   await app.register(memberRoutes, { services });
   await app.register(roleRoutes, { services });
   await app.register(licenseRoutes, { services });
   await app.register(projectRoutes, { services });
+  await app.register(usageRoutes, { services });
+  await app.register(customizationRoutes, { services });
 };
 
 export function sendNativeError(error: unknown, request: FastifyRequest, reply: FastifyReply) {

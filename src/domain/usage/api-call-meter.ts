@@ -1,0 +1,92 @@
+/**
+ * Counts each organization's API calls in memory and adds them to the daily rollup (metric
+ * `api_calls`) every few seconds in one statement: metering costs a Map increment per request,
+ * never a database write. Counts are per (organization, UTC day), so replicas simply add theirs.
+ * A failed write keeps the counts for the next flush; `stop()` writes what is left, so a
+ * graceful shutdown loses nothing.
+ */
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/database.js';
+import { addApiCalls } from './usage.queries.js';
+import { API_CALLS_METRIC } from './usage.schemas.js';
+
+const DAY_MS = 86_400_000;
+
+export interface ApiCallMeterOptions {
+  db: Db;
+  clock: Clock;
+  flushIntervalMs: number;
+}
+
+export class ApiCallMeter {
+  /** `organizationId|day` → calls not yet written. */
+  private pending = new Map<string, number>();
+  private day = '';
+  private dayEndsAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private onError: (error: unknown) => void = () => {};
+
+  constructor(private readonly options: ApiCallMeterOptions) {}
+
+  /** Starts the periodic flush; failures go to `onError` (the app's logger) and are retried, not thrown. */
+  start(onError: (error: unknown) => void): void {
+    this.onError = onError;
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer.unref(); // the meter never keeps the process alive by itself
+  }
+
+  /** One call by (or on) the organization. Synchronous: the request never waits on the meter. */
+  count(organizationId: string): void {
+    const now = this.options.clock.now().getTime();
+    if (now >= this.dayEndsAt || now < this.dayEndsAt - DAY_MS) {
+      const start = now - (now % DAY_MS);
+      this.day = new Date(start).toISOString().slice(0, 10);
+      this.dayEndsAt = start + DAY_MS;
+    }
+    const key = `${organizationId}|${this.day}`;
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+  }
+
+  /** Calls counted but not yet written. */
+  get pendingCalls(): number {
+    let calls = 0;
+    for (const count of this.pending.values()) calls += count;
+    return calls;
+  }
+
+  /** Writes the pending counts (one statement). Concurrent calls share the flush in progress, then flush again. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  /** Stops the timer and writes what is left (called before the database closes). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    // A failed final write is retried once; after that the counts are reported, not silently dropped.
+    if (this.pending.size > 0) await this.flush();
+  }
+
+  private async write(batch: Map<string, number>): Promise<void> {
+    const counts = [...batch].map(([key, calls]) => {
+      const separator = key.lastIndexOf('|');
+      return { organizationId: key.slice(0, separator), day: key.slice(separator + 1), calls };
+    });
+    try {
+      await addApiCalls(this.options.db, API_CALLS_METRIC, counts);
+    } catch (error) {
+      for (const [key, calls] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + calls);
+      this.onError(error);
+    }
+  }
+}

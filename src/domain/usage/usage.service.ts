@@ -1,0 +1,159 @@
+/**
+ * Usage metering: ingest of client-reported events (idempotent per event), ClickHouse's usageCost
+ * report and the monthly consumption view. Both reports read only the daily rollup, so a 31-day
+ * report costs the same over ten events or ten million.
+ */
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import { COST_CATEGORIES, type MetricPrice } from '../../usage-config.js';
+import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
+import { invalid, notFound } from '../errors.js';
+import { organizationExists } from '../organizations/organizations.queries.js';
+import type { Principal } from '../principal.js';
+import { parseTimestamp } from '../timestamps.js';
+import { addDays, daysBetween, parseDay, parseMonth, utcDay } from './usage-dates.js';
+import { dailyUsage, ingestUsageEvents, monthlyUsage, NO_PROJECT, projectsOfOrganization, type NewUsageEvent } from './usage.queries.js';
+import {
+  API_CALLS_METRIC,
+  STORAGE_METRIC,
+  type Consumption,
+  type MetricUsage,
+  type UsageCost,
+  type UsageCostMetrics,
+  type UsageCostRecord,
+  type UsageEvent,
+  type UsageIngestResult,
+} from './usage.schemas.js';
+
+/** The longest usageCost period ClickHouse allows: from_date plus 30 days. */
+export const MAX_REPORT_DAYS = 31;
+/** Clocks drift: an event may be stamped this far in the future. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+type UsageConfig = Pick<Config, 'usagePrices' | 'usageLateDays'>;
+
+export function createUsageService(deps: { db: Db; clock: Clock; config: UsageConfig }) {
+  const { db, clock, config } = deps;
+  const priceOf = (metric: string): MetricPrice => config.usagePrices[metric] ?? { unitPrice: 0, category: 'compute' };
+  /** The first day events may still land on; every earlier day is final. */
+  const firstOpenDay = () => addDays(utcDay(clock.now()), -config.usageLateDays);
+
+  function toNewEvents(events: UsageEvent[]): NewUsageEvent[] {
+    const now = clock.now().getTime();
+    const openFrom = firstOpenDay();
+    return events.map((event, i) => {
+      const at = `events[${i}]`;
+      if (event.metric === API_CALLS_METRIC) {
+        throw invalid(`${at}.metric`, `${at}.metric: "${API_CALLS_METRIC}" is metered by Orgbase itself and cannot be ingested`, 'reserved_metric');
+      }
+      const occurredAt = parseTimestamp(event.timestamp, `${at}.timestamp`);
+      if (occurredAt.getTime() > now + FUTURE_TOLERANCE_MS) {
+        throw invalid(`${at}.timestamp`, `${at}.timestamp is in the future`, 'timestamp_in_future');
+      }
+      if (utcDay(occurredAt) < openFrom) {
+        throw invalid(`${at}.timestamp`, `${at}.timestamp is before ${openFrom}: events may arrive at most ${config.usageLateDays} days late (ORGBASE_USAGE_LATE_DAYS), earlier days are locked`, 'timestamp_too_old');
+      }
+      return { idempotencyKey: event.idempotencyKey, metric: event.metric, quantity: event.quantity, occurredAt, projectId: event.projectId ?? null };
+    });
+  }
+
+  async function requireProjects(organizationId: string, events: NewUsageEvent[]): Promise<void> {
+    const named = [...new Set(events.flatMap((event) => (event.projectId === null ? [] : [event.projectId])))];
+    if (named.length === 0) return;
+    const found = await projectsOfOrganization(db, organizationId, named);
+    const index = events.findIndex((event) => event.projectId !== null && !found.has(event.projectId));
+    if (index >= 0) {
+      throw invalid(`events[${index}].projectId`, `events[${index}].projectId ${events[index]!.projectId} is not a project of this organization`, 'unknown_project');
+    }
+  }
+
+  return {
+    /** Counts each event once (by idempotency key), in one statement with the rollup: all or nothing. */
+    async ingest(principal: Principal, organizationId: string, events: UsageEvent[]): Promise<UsageIngestResult> {
+      const rows = toNewEvents(events);
+      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
+        throw notFound('Organization', organizationId);
+      }
+      await requireProjects(organizationId, rows);
+      const accepted = await ingestUsageEvents(db, organizationId, rows, clock.now());
+      return { accepted, duplicates: rows.length - accepted };
+    },
+
+    /** ClickHouse `usageCost`: daily cost records per entity (the organization itself, each project) for at most 31 days. */
+    async usageCost(principal: Principal, organizationId: string, fromDate: string, toDate: string): Promise<UsageCost> {
+      const from = parseDay(fromDate, 'from_date');
+      const to = parseDay(toDate, 'to_date');
+      if (to < from) throw invalid('to_date', 'to_date must not be before from_date');
+      if (daysBetween(from, to) > MAX_REPORT_DAYS) {
+        throw invalid('to_date', `to_date cannot be more than ${MAX_REPORT_DAYS - 1} days after from_date (at most ${MAX_REPORT_DAYS} days)`, 'period_too_long');
+      }
+      await requireOrganizationAccess(db, principal, organizationId, 'read');
+      const rows = await dailyUsage(db, organizationId, from, to);
+      if (rows.length === 0) throw notFound('Organization', organizationId);
+      const organizationName = rows[0]!.organization_name;
+      const openFrom = firstOpenDay();
+      const records: UsageCostRecord[] = [];
+      let current: UsageCostRecord | undefined;
+      for (const row of rows) {
+        if (row.day === null || row.metric === null || row.quantity === null) continue;
+        const isProject = row.project_id !== NO_PROJECT;
+        const entityId = isProject ? row.project_id! : organizationId;
+        if (current === undefined || current.date !== row.day || current.entityId !== entityId) {
+          current = {
+            dataWarehouseId: organizationId,
+            serviceId: isProject ? entityId : null,
+            date: row.day,
+            entityType: isProject ? 'service' : 'datawarehouse',
+            entityId,
+            // A deleted project keeps its usage; its name is gone with it.
+            entityName: isProject ? (row.project_name ?? `deleted project ${entityId}`) : organizationName,
+            metrics: zeroMetrics(),
+            totalCHC: 0,
+            locked: row.day < openFrom,
+            usage: [],
+          };
+          records.push(current);
+        }
+        const usage = priced(row.metric, Number(row.quantity));
+        current.usage.push(usage);
+        const field = `${priceOf(row.metric).category}CHC` as keyof UsageCostMetrics;
+        current.metrics[field] = credits(current.metrics[field] + usage.costCHC);
+        current.totalCHC = credits(current.totalCHC + usage.costCHC);
+      }
+      const grandTotalCHC = credits(records.reduce((sum, record) => sum + record.totalCHC, 0));
+      return { grandTotalCHC, costs: records };
+    },
+
+    /** One month (UTC) of every metric, priced; `apiCalls` and `storageGb` called out (Locktera's consumption). */
+    async monthlyConsumption(principal: Principal, organizationId: string, month: string | undefined): Promise<Consumption> {
+      const period = parseMonth(month ?? utcDay(clock.now()).slice(0, 7), 'month');
+      await requireReadableOrganization(db, principal, organizationId);
+      const rows = await monthlyUsage(db, organizationId, period.from, period.to);
+      const metrics = rows.map((row) => ({ ...priced(row.metric, Number(row.quantity)), events: Number(row.events) }));
+      const storage = rows.find((row) => row.metric === STORAGE_METRIC);
+      return {
+        organizationId,
+        ...period,
+        apiCalls: metrics.find((metric) => metric.metric === API_CALLS_METRIC)?.quantity ?? 0,
+        storageGb: storage === undefined ? 0 : Number(storage.latest_day_quantity),
+        metrics,
+        totalCHC: credits(metrics.reduce((sum, metric) => sum + metric.costCHC, 0)),
+      };
+    },
+  };
+
+  function priced(metric: string, quantity: number): MetricUsage {
+    const { unitPrice } = priceOf(metric);
+    return { metric, quantity, unitPrice, costCHC: credits(quantity * unitPrice) };
+  }
+}
+
+export type UsageService = ReturnType<typeof createUsageService>;
+
+/** Credits to 9 decimals: sums of binary fractions would otherwise print as 0.30000000000000004. */
+const credits = (value: number): number => Number(value.toFixed(9));
+
+const zeroMetrics = (): UsageCostMetrics =>
+  Object.fromEntries(COST_CATEGORIES.map((category) => [`${category}CHC`, 0])) as UsageCostMetrics;

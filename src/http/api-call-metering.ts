@@ -1,0 +1,32 @@
+/**
+ * Meters API calls: every authenticated request counts once for the organization it belongs to —
+ * an organization key's own, otherwise the organization named in the path when the request
+ * succeeded (a refused probe of someone else's id is not charged to them). A synchronous hook:
+ * a Map increment, no promise, no database write (see ApiCallMeter).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiCallMeter } from '../domain/usage/api-call-meter.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The path parameters that name an organization, on every surface. */
+type OrganizationParams = { organizationId?: string; organization_id?: string; org_id?: string };
+
+export function meteredOrganization(request: FastifyRequest, status: number): string | undefined {
+  const principal = request.principal;
+  if (principal === undefined) return undefined;
+  if (principal.kind === 'organization_key') return principal.organizationId;
+  if (status >= 400) return undefined;
+  const params = request.params as OrganizationParams | undefined;
+  const id = params?.organizationId ?? params?.organization_id ?? params?.org_id;
+  return id !== undefined && UUID.test(id) ? id : undefined;
+}
+
+export function meterApiCalls(app: FastifyInstance, meter: ApiCallMeter): void {
+  meter.start((error) => app.log.error({ err: error }, 'writing metered API calls failed; they are kept for the next flush'));
+  app.addHook('onResponse', (request, reply, done) => {
+    const organizationId = meteredOrganization(request, reply.statusCode);
+    if (organizationId !== undefined) meter.count(organizationId);
+    done();
+  });
+}
