@@ -1,7 +1,8 @@
 /**
- * Meters API calls: every authenticated request counts once for the organization it belongs to —
- * an organization key's own, otherwise the organization named in the path when the request
- * succeeded (a refused probe of someone else's id is not charged to them). A synchronous hook:
+ * Meters API calls: every request made with an organization's credentials counts once for it —
+ * an organization key's own organization; for a user's personal key, the organization named in
+ * the path when the request succeeded (a refused probe of someone else's id is not charged to
+ * them). The operator's root-key calls are not the organization's and are not counted. A synchronous hook:
  * a Map increment, no promise, no database write (see ApiCallMeter).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -14,7 +15,7 @@ type OrganizationParams = { organizationId?: string; organization_id?: string; o
 
 export function meteredOrganization(request: FastifyRequest, status: number): string | undefined {
   const principal = request.principal;
-  if (principal === undefined) return undefined;
+  if (principal === undefined || principal.kind === 'root') return undefined;
   if (principal.kind === 'organization_key') return principal.organizationId;
   if (status >= 400) return undefined;
   const params = request.params as OrganizationParams | undefined;

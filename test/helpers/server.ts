@@ -124,12 +124,12 @@ export async function startServer(
  * Runs a suite once per test database with a fresh server for the suite:
  * `onEachDatabase('keys', (t) => { it('…', async () => { t().request(…) }) })`.
  */
-export function onEachDatabase(title: string, suite: (server: () => TestServer) => void): void {
+export function onEachDatabase(title: string, suite: (server: () => TestServer) => void, options: { env?: Record<string, string> } = {}): void {
   for (const database of testDatabases()) {
     describe(`${title} [${database.kind}]`, () => {
       let server: TestServer | undefined;
       before(async () => {
-        server = await startServer(database);
+        server = await startServer(database, options);
       });
       after(async () => {
         await server?.close();
