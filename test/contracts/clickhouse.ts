@@ -29,6 +29,7 @@ const ORGBASE_ACTIVITY_TYPES = [
   'organization_child_remove',
   'organization_child_delete',
   'organization_update_license',
+  'organization_update_customizations',
 ];
 schemas.Activity.properties.type.enum.push(...ORGBASE_ACTIVITY_TYPES);
 

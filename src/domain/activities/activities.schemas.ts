@@ -41,6 +41,7 @@ export const ACTIVITY_TYPES = [
   'organization_child_remove',
   'organization_child_delete',
   'organization_update_license',
+  'organization_update_customizations',
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { CustomizationsPatchSchema } from '../customizations/customizations.schemas.js';
 
 export const CLOUD_PROVIDERS = ['gcp', 'aws', 'azure'] as const;
 export type CloudProvider = (typeof CLOUD_PROVIDERS)[number];
@@ -112,6 +113,7 @@ export const PatchOrganizationBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    customizations: Type.Optional(CustomizationsPatchSchema),
   },
   { additionalProperties: false },
 );

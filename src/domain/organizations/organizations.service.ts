@@ -6,6 +6,7 @@ import type { Ids } from '../../ids.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { LEVEL, requireOrganizationAccess, requireScope, requireTopLevelCreator } from '../access.js';
 import type { ActivityInput, ActivityRecorder } from '../activities/activity-recorder.js';
+import { applyCustomizationsPatch } from '../customizations/customizations.service.js';
 import { insertMembership } from '../memberships/memberships.queries.js';
 import type { LicenseSource, LicensesService } from '../licenses/licenses.service.js';
 import { insertDefaultProject, setActiveProject } from '../projects/projects.queries.js';
@@ -158,7 +159,8 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
         });
       const endpointsPatch = patch.privateEndpoints;
       const parentId = patch.parentId;
-      const updated = await (endpointsPatch || parentId !== undefined
+      const customizationsPatch = patch.customizations;
+      const updated = await (endpointsPatch || parentId !== undefined || customizationsPatch !== undefined
         ? db.transaction().execute(async (trx) => {
             if (parentId !== undefined) {
               await hierarchy.lockTree(trx);
@@ -183,6 +185,10 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
               }
             }
             const endpoints = endpointsPatch && applyPrivateEndpointsPatch(current.private_endpoints, endpointsPatch);
+            // In this transaction: a patch over the limits undoes the rest of the PATCH too.
+            if (customizationsPatch !== undefined) {
+              await applyCustomizationsPatch(trx, { activities, actor: principal.actor, organizationId: id, now: clock.now() }, customizationsPatch);
+            }
             const written = renamed
               ? await updateOrganizationAudited(trx, { id, name: undefined, privateEndpoints: endpoints, now: clock.now(), actor: principal.actor, activityIds: { name: ids.uuid(), privateEndpoints: ids.uuid() } })
               : await write(trx, endpoints);
