@@ -1,0 +1,97 @@
+/**
+ * The access log: authentication attempts (successes and failures of every credential kind),
+ * apart from activities — they are not changes. Recording is the recorder's job (buffered, never
+ * awaited by a request: see access-log.recorder.ts); this service adds the per-organization list.
+ *
+ * Choices:
+ * - Reading needs ADMIN access to the organization: the log holds IP addresses, user agents and
+ *   failed attempts — security data, not for every member. Root reads any organization's log,
+ *   deleted ones too (like activities: the trail outlives what it describes).
+ * - Newest first. Keyset cursor on (occurred_at, id) by default; `offset` switches to offset paging
+ *   for surfaces whose vendor pages by number (no `nextCursor` then). Both at once is a 400.
+ * - `from`/`to` are inclusive ISO-8601 date-times; errors name them `from_date`/`to_date`, the
+ *   native query's names.
+ */
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { Ids } from '../../ids.js';
+import { requireOrganizationAccess } from '../access.js';
+import { invalid, notFound } from '../errors.js';
+import { organizationExists } from '../organizations/organizations.queries.js';
+import { decodeCursor, MAX_PAGE_SIZE, pageSize, toPage, type Page } from '../pagination.js';
+import type { Principal } from '../principal.js';
+import { parseTimestamp } from '../timestamps.js';
+import { listAccessLog, type AccessLogRow } from './access-log.queries.js';
+import { createAccessLogRecorder } from './access-log.recorder.js';
+import type { AccessEvent, AccessOutcome } from './access-log.schemas.js';
+
+export interface AccessLogQuery {
+  /** ISO-8601, inclusive. */
+  from?: string | undefined;
+  /** ISO-8601, inclusive. */
+  to?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+  /** Offset paging instead of the cursor. */
+  offset?: number | undefined;
+  outcome?: AccessOutcome | undefined;
+}
+
+export function createAccessLogService(deps: { db: Db; clock: Clock; ids: Ids; config: Pick<Config, 'flushIntervalMs'> }) {
+  const { db } = deps;
+  const recorder = createAccessLogRecorder({ db, clock: deps.clock, ids: deps.ids, flushIntervalMs: deps.config.flushIntervalMs });
+
+  return {
+    ...recorder,
+
+    async list(principal: Principal, organizationId: string, query: AccessLogQuery): Promise<Page<AccessEvent>> {
+      const from = query.from === undefined ? undefined : parseTimestamp(query.from, 'from_date');
+      const to = query.to === undefined ? undefined : parseTimestamp(query.to, 'to_date');
+      if (from && to && from > to) throw invalid('from_date', 'from_date must not be after to_date');
+      if (query.offset !== undefined && query.cursor !== undefined) {
+        throw invalid('cursor', 'pass either a cursor or an offset, not both');
+      }
+      await requireOrganizationAccess(db, principal, organizationId, 'admin');
+      if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: true }))) {
+        throw notFound('Organization', organizationId);
+      }
+      const limit = Math.min(pageSize(query), MAX_PAGE_SIZE);
+      const after = query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined;
+      const rows = await listAccessLog(db, {
+        organizationId,
+        from,
+        to,
+        outcome: query.outcome,
+        after: after && { occurredAt: after[0], id: after[1] },
+        offset: query.offset,
+        limit: query.offset === undefined ? limit + 1 : limit,
+      });
+      if (query.offset !== undefined) return { items: rows.map(toAccessEvent), nextCursor: undefined };
+      const page = toPage(rows, limit, (row) => [row.occurred_at.toISOString(), row.id]);
+      return { items: page.items.map(toAccessEvent), nextCursor: page.nextCursor };
+    },
+  };
+}
+
+export type AccessLogService = ReturnType<typeof createAccessLogService>;
+
+export function toAccessEvent(row: AccessLogRow): AccessEvent {
+  const event: AccessEvent = {
+    id: row.id,
+    occurredAt: row.occurred_at.toISOString(),
+    outcome: row.outcome,
+    credentialKind: row.credential_kind as AccessEvent['credentialKind'],
+    method: row.method,
+    route: row.route,
+    status: row.status,
+    organizationId: row.organization_id!, // listed by organization: never null here
+  };
+  if (row.credential_id !== null) event.credentialId = row.credential_id;
+  if (row.actor_type !== null) event.actorType = row.actor_type;
+  if (row.actor_id !== null) event.actorId = row.actor_id;
+  if (row.ip !== null) event.ipAddress = row.ip;
+  if (row.user_agent !== null) event.userAgent = row.user_agent;
+  if (row.reason !== null) event.reason = row.reason;
+  return event;
+}
