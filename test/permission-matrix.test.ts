@@ -276,6 +276,8 @@ async function newGrant(ctx: PrepareContext): Promise<{ roleId: string; membersh
 const RAISE_REFUSAL = forbidden('level_too_high', 'You can only change access level of others to lower or equal to your current one.');
 const REMOVE_REFUSAL = forbidden('admin_level_required', 'You can only remove others if you are an admin.');
 
+const utcToday = () => new Date().toISOString().slice(0, 10);
+
 const PRIVATE_ENDPOINT_SERVICE = 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0';
 
 /** The native `/v1` organization routes. */
@@ -324,6 +326,19 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
     prepare: async (ctx) => (await asRoot(ctx.server, 'GET', orgUrl(ctx, '/activities?limit=1')))[0] as { id: string },
     url: (ctx) => orgUrl(ctx, `/activities/${ctx.target.id}`),
     check: (body, ctx) => assert.equal(body.result.id, ctx.target.id),
+  }),
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/usageCost', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, `/usageCost?from_date=${utcToday()}&to_date=${utcToday()}`),
+    check: (body, ctx) => {
+      assertMatchesClickHouse('UsageCost', body.result);
+      for (const record of body.result.costs) assert.equal(record.dataWarehouseId, ctx.home);
+    },
+  }),
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/consumption', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/consumption'),
+    check: (body, ctx) => assert.deepEqual([body.result.organizationId, body.result.month], [ctx.home, utcToday().slice(0, 7)]),
   }),
   route({
     surface: 'native', name: 'GET /v1/organizations/{id}/roles', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
@@ -498,6 +513,17 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
     prepare: newInvitation,
     url: (ctx) => orgUrl(ctx, `/invitations/${ctx.target.id}`),
     check: (body, ctx) => assert.equal(body.result.id, ctx.target.id),
+  }),
+
+  route({
+    surface: 'native', name: 'POST /v1/organizations/{id}/usage', method: 'POST', object: 'organization', access: 'admin', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/usage'),
+    body: (ctx) => ({ events: [{ metric: 'matrix', quantity: 1, timestamp: new Date().toISOString(), idempotencyKey: `matrix-${ctx.n}` }] }),
+    // Usage is data, not a change of the organization: no activity. The metered API calls move on
+    // their own, so only the ingested metric is compared.
+    snapshot: async (ctx) => (await asRoot(ctx.server, 'GET', orgUrl(ctx, '/consumption'))).metrics.filter((metric: { metric: string }) => metric.metric === 'matrix'),
+    activityOrganization: () => null,
+    check: (body) => assert.deepEqual(body.result, { accepted: 1, duplicates: 0 }),
   }),
 
   // --- organization_member: admin ---
