@@ -83,18 +83,30 @@ export function createAccessLogRecorder(deps: { db: Db; clock: Clock; ids: Ids; 
   let stopped = false;
   let dropped = 0;
   let seenMinute = -1;
-  const seenSuccesses = new Set<string>();
+  /** credential id (or kind) → IP → organizations seen this minute. */
+  const seenSuccesses = new Map<string, Map<string | null, Set<string | null>>>();
+  let seenCount = 0;
 
-  /** True when this success is the first of its (credential, IP, organization) this minute. */
+  /**
+   * True when this success is the first of its (credential, IP, organization) this minute. Nested
+   * maps rather than one concatenated key: the key strings are the same objects request after
+   * request (hashes cached), so a repeat costs three lookups and no allocation.
+   */
   function firstThisMinute(attempt: AuthenticationAttempt, organizationId: string | null, at: number): boolean {
     const minute = Math.floor(at / MINUTE_MS);
-    if (minute !== seenMinute || seenSuccesses.size >= MAX_SEEN_SUCCESSES) {
+    if (minute !== seenMinute || seenCount >= MAX_SEEN_SUCCESSES) {
       seenSuccesses.clear();
+      seenCount = 0;
       seenMinute = minute;
     }
-    const key = `${attempt.credentialId ?? attempt.credentialKind} ${attempt.ip} ${organizationId}`;
-    if (seenSuccesses.has(key)) return false;
-    seenSuccesses.add(key);
+    const credential = attempt.credentialId ?? attempt.credentialKind;
+    let byIp = seenSuccesses.get(credential);
+    if (byIp === undefined) seenSuccesses.set(credential, (byIp = new Map()));
+    let organizations = byIp.get(attempt.ip);
+    if (organizations === undefined) byIp.set(attempt.ip, (organizations = new Set()));
+    if (organizations.has(organizationId)) return false;
+    organizations.add(organizationId);
+    seenCount += 1;
     return true;
   }
 
