@@ -6,7 +6,7 @@ import type { Actor } from '../principal.js';
 export type ActivityRow = Omit<Selectable<ActivitiesTable>, 'project_id'>;
 
 /** What an Activity is served from (project_id is not part of the wire shape yet). */
-const SERVED_COLUMNS = [
+export const SERVED_COLUMNS = [
   'id', 'organization_id', 'type', 'actor_type', 'actor_id', 'actor_details', 'actor_ip',
   'user_agent', 'target_id', 'key_update_type', 'changes', 'created_at',
 ] as const;

@@ -36,6 +36,22 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     return okPage(request, page);
   });
 
+  app.get('/organizations/:organizationId/childrenActivities', {
+    schema: {
+      tags,
+      summary: 'List the activities of every descendant organization (Orgbase extension)',
+      description:
+        "Children, grandchildren and further down (live ones), not the organization's own; newest first, each carrying its organizationId. Admins of the organization only. Filter with from_date/to_date; page with limit and cursor.",
+      params: OrganizationParams,
+      querystring: ActivityListQuery,
+      response: listEnvelope(ActivitySchema),
+    },
+  }, async (request) => {
+    const { from_date, to_date, limit, cursor } = request.query;
+    const query = { fromDate: from_date, toDate: to_date, limit, cursor };
+    return okPage(request, await activities.listDescendants(principalOf(request), request.params.organizationId, query));
+  });
+
   app.get('/organizations/:organizationId/activities/:activityId', {
     schema: { tags, summary: 'Organization activity', params: ActivityParams, response: envelope(ActivitySchema) },
   }, async (request) =>
