@@ -8,10 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessLogRecorder, AuthenticationAttempt } from '../domain/access-log/access-log.recorder.js';
 import type { Principal } from '../domain/principal.js';
 import type { AuthFailure } from './authenticate.js';
+import { pathOrganizationId } from './path-organization.js';
 
-/** Route parameters that name an organization, across surfaces (native, PostHog, Locktera). */
-const ORGANIZATION_PARAMS = ['organizationId', 'organization_id', 'org_id'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_USER_AGENT = 512;
 
 export function recordAuthenticationAttempts(app: FastifyInstance, recorder: Pick<AccessLogRecorder, 'record' | 'attachLogger'>): void {
@@ -58,22 +56,11 @@ function failureOf(failure: AuthFailure, request: FastifyRequest, reply: Fastify
 function requestFacts(request: FastifyRequest, reply: FastifyReply) {
   const userAgent = request.headers['user-agent'];
   return {
-    pathOrganizationId: pathOrganizationOf(request),
+    pathOrganizationId: pathOrganizationId(request),
     ip: request.ip ?? null,
     userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT),
     method: request.method,
     route: request.routeOptions.url ?? '',
     status: reply.statusCode,
   };
-}
-
-/** The organization id in the path, if the route has one and it is a uuid (not `@current`). */
-function pathOrganizationOf(request: FastifyRequest): string | null {
-  const params = request.params as Record<string, unknown> | undefined;
-  if (params === undefined || params === null) return null;
-  for (const name of ORGANIZATION_PARAMS) {
-    const value = params[name];
-    if (typeof value === 'string' && UUID.test(value)) return value.toLowerCase();
-  }
-  return null;
 }

@@ -7,20 +7,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiCallMeter } from '../domain/usage/api-call-meter.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The path parameters that name an organization, on every surface. */
-type OrganizationParams = { organizationId?: string; organization_id?: string; org_id?: string };
+import { pathOrganizationId } from './path-organization.js';
 
 export function meteredOrganization(request: FastifyRequest, status: number): string | undefined {
   const principal = request.principal;
   if (principal === undefined || principal.kind === 'root') return undefined;
   if (principal.kind === 'organization_key') return principal.organizationId;
   if (status >= 400) return undefined;
-  const params = request.params as OrganizationParams | undefined;
-  const id = params?.organizationId ?? params?.organization_id ?? params?.org_id;
-  return id !== undefined && UUID.test(id) ? id : undefined;
+  return pathOrganizationId(request) ?? undefined;
 }
 
 export function meterApiCalls(app: FastifyInstance, meter: ApiCallMeter): void {
