@@ -10,6 +10,7 @@ import { applyCustomizationsPatch } from '../customizations/customizations.servi
 import { insertMembership } from '../memberships/memberships.queries.js';
 import type { LicenseSource, LicensesService } from '../licenses/licenses.service.js';
 import { insertDefaultProject, setActiveProject } from '../projects/projects.queries.js';
+import { findOrCreateUserByEmail } from '../users/users.queries.js';
 import { nameTaken, type HierarchyService } from './hierarchy.service.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { notFound } from '../errors.js';
@@ -43,6 +44,12 @@ export interface OrganizationSetup {
   license?: LicenseSource | undefined;
   /** Make the first project the creating user's active one. */
   activateProject?: boolean;
+  /**
+   * The first member, in place of the creating user: the user with this email (found
+   * case-insensitively, or created with these names) at this level. Admins of the parent
+   * administer the new organization anyway; the creating user is not added.
+   */
+  owner?: { email: string; firstName: string; lastName: string; level: number } | undefined;
 }
 
 export interface OrganizationsDeps {
@@ -59,9 +66,22 @@ export interface OrganizationsDeps {
 export function createOrganizationsService(deps: OrganizationsDeps) {
   const { db, clock, ids, activities, hierarchy } = deps;
 
+  /** `setup.owner` as a user id and level: the user with that email, created when there is none. */
+  async function firstMember(trx: Db, owner: NonNullable<OrganizationSetup['owner']>, now: Date) {
+    const { user } = await findOrCreateUserByEmail(trx, {
+      id: ids.uuid(),
+      email: owner.email,
+      first_name: owner.firstName.trim(),
+      last_name: owner.lastName.trim(),
+      created_at: now,
+      updated_at: now,
+    });
+    return { userId: user.id, level: owner.level };
+  }
+
   /**
    * Creates an organization with its first project (named `setup.projectName`, default `Default`),
-   * the creating user as owner, optionally a license (a key, or one created from a type) and the
+   * the creating user as owner (or `setup.owner`'s user as first member), optionally a license (a key, or one created from a type) and the
    * project as the user's active one — in ONE transaction: a failure anywhere leaves nothing.
    * The license is verified (or created, for the new id) before anything is written.
    */
@@ -99,9 +119,10 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
         { type: 'create_organization', organizationId: id, changes: { name: { old: null, new: name }, ...(parentId && { parentId: { old: null, new: parentId } }) } },
       ];
       if (parentId !== null) recorded.push({ type: 'organization_child_create', organizationId: parentId, targetId: id, changes: { name: { old: null, new: name } } });
-      if (userId !== null) {
-        await insertMembership(trx, { id: ids.uuid(), organization_id: id, user_id: userId, level: LEVEL.owner, joined_at: now, updated_at: now });
-        recorded.push({ type: 'organization_member_add', organizationId: id, targetId: userId, changes: { level: { old: null, new: LEVEL.owner } } });
+      const member = setup.owner ? await firstMember(trx, setup.owner, now) : userId === null ? null : { userId, level: LEVEL.owner };
+      if (member !== null) {
+        await insertMembership(trx, { id: ids.uuid(), organization_id: id, user_id: member.userId, level: member.level, joined_at: now, updated_at: now });
+        recorded.push({ type: 'organization_member_add', organizationId: id, targetId: member.userId, changes: { level: { old: null, new: member.level } } });
       }
       await activities.record(trx, principal.actor, recorded);
       if (license) await deps.licenses.installPrepared(trx, principal, license);
