@@ -68,7 +68,7 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
 
   /** `setup.owner` as a user id and level: the user with that email, created when there is none. */
   async function firstMember(trx: Db, owner: NonNullable<OrganizationSetup['owner']>, now: Date) {
-    const { user } = await findOrCreateUserByEmail(trx, {
+    const user = await findOrCreateUserByEmail(trx, {
       id: ids.uuid(),
       email: owner.email,
       first_name: owner.firstName.trim(),

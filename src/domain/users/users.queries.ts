@@ -17,14 +17,13 @@ export async function findUser(db: Db, id: string): Promise<UserRow | undefined>
  * the given fields when there is none. Race-free: a concurrent creation of the same email makes
  * the insert do nothing (after waiting for it to commit), and the select then finds that user.
  */
-export async function findOrCreateUserByEmail(db: Db, row: Insertable<UsersTable>): Promise<{ user: UserRow; created: boolean }> {
+export async function findOrCreateUserByEmail(db: Db, row: Insertable<UsersTable>): Promise<UserRow> {
   const inserted = await db
     .insertInto('users')
     .values({ ...row, email: row.email.toLowerCase() })
     .onConflict((conflict) => conflict.expression(sql`lower(email)`).doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (inserted) return { user: inserted, created: true };
-  const existing = await db.selectFrom('users').selectAll().where(sql`lower(email)`, '=', row.email.toLowerCase()).executeTakeFirstOrThrow();
-  return { user: existing, created: false };
+  if (inserted) return inserted;
+  return db.selectFrom('users').selectAll().where(sql`lower(email)`, '=', row.email.toLowerCase()).executeTakeFirstOrThrow();
 }
