@@ -12,6 +12,7 @@ import { meterApiCalls } from './http/api-call-metering.js';
 import { recordAuthenticationAttempts } from './http/access-log.js';
 import { healthRoutes } from './http/health.routes.js';
 import { bindplaneSurface } from './http/compat/bindplane/index.js';
+import { lockteraSurface } from './http/compat/locktera/index.js';
 import { postHogSurface } from './http/compat/posthog/index.js';
 import { nativeSurface, sendNativeError } from './http/native/index.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
@@ -78,6 +79,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(nativeSurface, { prefix: '/v1', services: options.services });
   await app.register(postHogSurface, { prefix: '/api', services: options.services });
   await app.register(bindplaneSurface, { prefix: '/bindplane/v1', services: options.services });
+  // Locktera's paths sit at the root (`/orgs`, `/org`, `/service_status`): one plugin per prefix inside.
+  await app.register(lockteraSurface, { services: options.services });
   registerOpenApiDocument(app);
   return app;
 }

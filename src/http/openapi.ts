@@ -11,7 +11,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Orgbase',
         version: '0.1.0',
         description:
-          'Organization management for multi-tenant SaaS. `/v1` is the ClickHouse Cloud organizations API, extended; `/api` speaks PostHog\u2019s organization API and `/bindplane/v1` Bindplane\u2019s.',
+          'Organization management for multi-tenant SaaS. `/v1` is the ClickHouse Cloud organizations API, extended; `/api` speaks PostHog\u2019s organization API, `/bindplane/v1` Bindplane\u2019s, and `/orgs`, `/org` and `/service_status` Locktera\u2019s (Bearer only).',
       },
       components: {
         securitySchemes: {
