@@ -136,6 +136,18 @@ onEachDatabase('customizations', (server) => {
     assert.equal('customizations' in org.body.result, false);
   });
 
+  it('are stored as sent: an uppercase UUID among them is not lowercased (by PUT, PATCH or the organization PATCH)', async () => {
+    const s = server();
+    const { organization, admin } = await createTenant(s);
+    const upper = 'ABCDEF01-2345-4789-8BCD-EF0123456789';
+    assert.deepEqual((await put(s, organization.id, { ref: upper, list: [upper] }, admin.basic)).body.result, { ref: upper, list: [upper] });
+    const patched = await s.request({ method: 'PATCH', url: `/v1/organizations/${organization.id}/customizations`, auth: admin.basic, body: { other: upper } });
+    assert.deepEqual(patched.body.result, { ref: upper, list: [upper], other: upper });
+    const viaOrganization = await s.request({ method: 'PATCH', url: `/v1/organizations/${organization.id}`, auth: admin.basic, body: { customizations: { nested: { id: upper } } } });
+    assert.equal(viaOrganization.status, 200, JSON.stringify(viaOrganization.body));
+    assert.deepEqual(await customizationsOf(s, organization.id), { ref: upper, list: [upper], other: upper, nested: { id: upper } });
+  });
+
   it('PATCH merges (RFC 7396): nested objects merge, null deletes, arrays and scalars replace', async () => {
     const s = server();
     const { organization, admin } = await createTenant(s);

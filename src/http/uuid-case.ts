@@ -2,9 +2,20 @@
  * UUIDs are case-insensitive (RFC 9562) but compared as text in places (a key's own organization,
  * "is this the current parent?"). PostgreSQL writes them in lowercase, so requests are brought to
  * lowercase once, after validation: any string that is exactly a UUID, in the path, the query or
- * the body.
+ * the body. Customer data is left as sent: a route whose body is customer data says so
+ * (`config: { verbatimBody: true }`), and members holding it (`customizations`, a usage event's
+ * `idempotencyKey`) are skipped wherever they appear.
  */
 import type { FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The body is customer data, stored as sent: no UUID in it is touched. */
+    verbatimBody?: boolean;
+  }
+}
+
+const VERBATIM_MEMBERS = new Set(['customizations', 'idempotencyKey']);
 
 const UPPERCASE_UUID = /^(?=.*[A-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -15,7 +26,9 @@ function lowercaseUuids(value: unknown, depth: number): unknown {
     for (let i = 0; i < value.length; i++) value[i] = lowercaseUuids(value[i], depth + 1);
   } else {
     const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) record[key] = lowercaseUuids(record[key], depth + 1);
+    for (const key of Object.keys(record)) {
+      if (!VERBATIM_MEMBERS.has(key)) record[key] = lowercaseUuids(record[key], depth + 1);
+    }
   }
   return value;
 }
@@ -23,5 +36,5 @@ function lowercaseUuids(value: unknown, depth: number): unknown {
 export async function lowercaseRequestUuids(request: FastifyRequest): Promise<void> {
   lowercaseUuids(request.params, 0);
   lowercaseUuids(request.query, 0);
-  lowercaseUuids(request.body, 0);
+  if (request.routeOptions.config.verbatimBody !== true) lowercaseUuids(request.body, 0);
 }

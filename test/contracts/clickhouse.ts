@@ -41,6 +41,8 @@ const REQUIRED: Record<string, string[]> = {
   ApiKey: ['id', 'name', 'state', 'roles', 'keySuffix', 'createdAt', 'expireAt', 'ipAccessList'],
   IpAccessListEntry: ['source'],
   OrganizationCloudRegionPrivateEndpointConfig: ['endpointServiceId'],
+  UsageCost: ['grandTotalCHC', 'costs'],
+  UsageCostRecord: ['dataWarehouseId', 'serviceId', 'date', 'entityType', 'entityId', 'entityName', 'metrics', 'totalCHC', 'locked'],
 };
 for (const [name, required] of Object.entries(REQUIRED)) schemas[name].required = required;
 

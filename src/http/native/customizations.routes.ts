@@ -25,6 +25,7 @@ export const customizationRoutes: FastifyPluginAsyncTypebox<{ services: Services
   }, async (request) => ok(request, await customizations.get(principalOf(request), request.params.organizationId)));
 
   app.put('/organizations/:organizationId/customizations', {
+    config: { verbatimBody: true },
     schema: {
       tags,
       summary: "Replace the organization's customizations (Orgbase extension)",
@@ -37,6 +38,7 @@ export const customizationRoutes: FastifyPluginAsyncTypebox<{ services: Services
     ok(request, await customizations.replace(principalOf(request), request.params.organizationId, request.body)));
 
   app.patch('/organizations/:organizationId/customizations', {
+    config: { verbatimBody: true },
     schema: {
       tags,
       summary: "Merge-patch the organization's customizations (RFC 7396, Orgbase extension)",

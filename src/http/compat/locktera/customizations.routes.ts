@@ -19,6 +19,7 @@ export const lockteraCustomizationRoutes: FastifyPluginAsyncTypebox<{ services: 
   }, async (request) => services.customizations.get(principalOf(request), request.params.org_id));
 
   app.put('/:org_id/customizations', {
+    config: { verbatimBody: true },
     schema: {
       tags,
       operationId: 'locktera_replace_customizations',
