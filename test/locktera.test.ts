@@ -192,7 +192,7 @@ onEachDatabase('Locktera surface', (server) => {
     }
     assert.equal(ok(await call('GET', '/org', owner.auth), 200, 'Org').id, organization.id, 'a personal key: its user\u2019s active project\u2019s organization');
     const root = refused(await call('GET', '/org', 'root'), 400);
-    assert.deepEqual(root, { message: 'The root key belongs to no organization: use GET /orgs/{org_id}.', code: 400 });
+    assert.deepEqual(root, { message: 'The root key belongs to no organization, so this route has nothing to act on: use GET /orgs/{org_id}.', code: 400 });
     const loner = await createUserWithKey(server());
     refused(await call('GET', '/org', loner.auth), 404);
   });

@@ -28,6 +28,24 @@ export async function findOrganization(
   return result.rows[0];
 }
 
+/** An organization with what a fuller view needs besides: the root of its tree and its customizations. */
+export type OrganizationProfileRow = OrganizationRow & { root_id: string; customizations: Record<string, unknown> };
+
+const FIND_PROFILE = `
+  with recursive up as (
+    select id, parent_id from organizations where id = $1 and deleted_at is null
+    union all
+    select p.id, p.parent_id from organizations p join up on p.id = up.parent_id
+  )
+  select ${COLUMNS.map((column) => `o.${column}`).join(', ')}, o.customizations, (select id from up where parent_id is null) as root_id
+  from organizations o where o.id = $1 and o.deleted_at is null`;
+
+/** A live organization, the root of its tree and its customizations: one query. */
+export async function findOrganizationProfile(db: Db, id: string): Promise<OrganizationProfileRow | undefined> {
+  const result = await db.executeQuery<OrganizationProfileRow>(CompiledQuery.raw(FIND_PROFILE, [id]));
+  return result.rows[0];
+}
+
 export async function organizationExists(db: Db, id: string, options: { includeDeleted: boolean }): Promise<boolean> {
   let query = db.selectFrom('organizations').select(sql<number>`1`.as('one')).where('id', '=', id);
   if (!options.includeDeleted) query = query.where('deleted_at', 'is', null);

@@ -19,6 +19,7 @@ import { requireNonBlankName } from '../names.js';
 import type { Principal } from '../principal.js';
 import {
   findOrganization,
+  findOrganizationProfile,
   insertOrganization,
   listOrganizations,
   listOrganizationsOfUser,
@@ -152,6 +153,14 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
       const row = await findOrganization(db, id);
       if (!row) throw notFound('Organization', id);
       return toOrganization(row);
+    },
+
+    /** The organization with the root of its tree and its customizations (Locktera's Org): one access check, one query. */
+    async getProfile(principal: Principal, id: string): Promise<{ organization: Organization; rootId: string; customizations: Record<string, unknown> }> {
+      await requireOrganizationAccess(db, principal, id, 'read');
+      const row = await findOrganizationProfile(db, id);
+      if (!row) throw notFound('Organization', id);
+      return { organization: toOrganization(row), rootId: row.root_id, customizations: row.customizations };
     },
 
     /**
