@@ -341,6 +341,24 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
     check: (body, ctx) => assert.deepEqual([body.result.organizationId, body.result.month], [ctx.home, utcToday().slice(0, 7)]),
   }),
   route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/customizations', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/customizations'),
+    check: (body) => assert.equal(typeof body.result, 'object'),
+  }),
+  // Security data and the subtree's trail: only those who administer the organization read them.
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/accessLog', method: 'GET', object: 'organization', access: 'admin', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/accessLog?limit=5'),
+    check: (body, ctx) => {
+      for (const event of body.result) assert.equal(event.organizationId, ctx.home);
+    },
+  }),
+  route({
+    surface: 'native', name: 'GET /v1/organizations/{id}/childrenActivities', method: 'GET', object: 'organization', access: 'admin', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/childrenActivities?limit=5'),
+    check: (body) => assert.ok(Array.isArray(body.result)),
+  }),
+  route({
     surface: 'native', name: 'GET /v1/organizations/{id}/roles', method: 'GET', object: 'organization', access: 'read', successStatus: 200,
     url: (ctx) => orgUrl(ctx, '/roles'),
   }),
@@ -524,6 +542,21 @@ const NATIVE_ORGANIZATION_ROUTES: RouteCase[] = [
     snapshot: async (ctx) => (await asRoot(ctx.server, 'GET', orgUrl(ctx, '/consumption'))).metrics.filter((metric: { metric: string }) => metric.metric === 'matrix'),
     activityOrganization: () => null,
     check: (body) => assert.deepEqual(body.result, { accepted: 1, duplicates: 0 }),
+  }),
+
+  route({
+    surface: 'native', name: 'PUT /v1/organizations/{id}/customizations', method: 'PUT', object: 'organization', access: 'admin', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/customizations'),
+    body: (ctx) => ({ theme: 'dark', n: ctx.n }),
+    snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, '/customizations')),
+    check: (body, ctx) => assert.deepEqual(body.result, { theme: 'dark', n: ctx.n }),
+  }),
+  route({
+    surface: 'native', name: 'PATCH /v1/organizations/{id}/customizations', method: 'PATCH', object: 'organization', access: 'admin', successStatus: 200,
+    url: (ctx) => orgUrl(ctx, '/customizations'),
+    body: (ctx) => ({ patched: ctx.n }),
+    snapshot: (ctx) => readAsRoot(ctx.server, orgUrl(ctx, '/customizations')),
+    check: (body, ctx) => assert.equal(body.result.patched, ctx.n),
   }),
 
   // --- organization_member: admin ---
