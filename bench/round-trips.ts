@@ -155,7 +155,15 @@ async function withProbe<T>(options: ProbeOptions, work: (probe: Probe) => Promi
       name: 'orgbase (round-trip probe)',
       script: 'src/main.ts',
       cwd: options.projectDir,
-      env: { DATABASE_URL: proxy.url, ORGBASE_ROOT_KEY: options.rootKey, LOG_LEVEL: options.logLevel, HOST: '127.0.0.1' },
+      // The API-call meter and the access log write their buffers on a timer, not per request: the longest
+      // interval keeps those background writes out of the few seconds in which requests are counted.
+      env: {
+        DATABASE_URL: proxy.url,
+        ORGBASE_ROOT_KEY: options.rootKey,
+        LOG_LEVEL: options.logLevel,
+        HOST: '127.0.0.1',
+        ORGBASE_FLUSH_INTERVAL_MS: '60000',
+      },
       readyTimeoutMs: 60_000,
     });
     try {

@@ -16,14 +16,20 @@
  *      then GET …/members?limit=100 and POST …/roles/{roleId}/memberships (a new grant every request)
  *      with the admin's personal key; then GET …/{depth-10 organization}/ancestors and
  *      GET …/{mid-tree organization}/children?limit=100 with the tree root's admin key (and both at 1 connection)
- *   6. license key verification in this process, servers idle (bench/licenses.ts)
- *   7. the table on stdout, the details in bench/results/latest.json
+ *   6. usage (bench/usage.ts): a 31-day GET …/usageCost over an organization of 10,000,000 usage events (seeded
+ *      once by SQL, checked against SQL sums), at 32 connections and at 1; POST …/usage ingest in batches of 1,000
+ *      new events; GET /v1/organizations/{id} against two more Orgbase processes, API-call meter on and off
+ *   7. license key verification in this process, servers idle (bench/licenses.ts)
+ *   8. the table on stdout, the details in bench/results/latest.json
  *
  * Environment: BENCH_DATABASE_URL, BENCH_ADMIN_DATABASE_URL (to create the database), BENCH_DURATION
  * (measured seconds per server and scenario, 10), BENCH_ROUNDS (5), BENCH_WARMUP (seconds, 3),
  * BENCH_CONNECTIONS (32), BENCH_LOG_LEVEL (Orgbase's LOG_LEVEL, default info; output to /dev/null),
  * BENCH_UNLOADED_DURATION (seconds, 5; 0 skips the 1-connection runs), BENCH_LICENSE_DURATION (measured seconds
- * of license verification, as long again for its baseline, 3; 0 skips it), BENCH_TIMEOUT (seconds, 900).
+ * of license verification, as long again for its baseline, 3; 0 skips it), BENCH_TIMEOUT (seconds, 1800: the first
+ * run seeds 10,000,000 usage events), BENCH_USAGE (0 skips the usage part), BENCH_ONLY (usage: only the usage part,
+ * without the baseline and the other seeds), BENCH_USAGE_EVENTS (events of the usageCost organization, 10,000,000; a
+ * run with more tops it up), BENCH_INGEST_SECONDS (measured seconds of ingest, 10), BENCH_INGEST_CONNECTIONS (4).
  * Exits 0 when the run completed, whether or not the targets were met; 1 when it could not run.
  */
 import { randomBytes } from 'node:crypto';
@@ -48,6 +54,8 @@ import {
   ensureOrganization,
   seedActivities,
 } from './seed.js';
+import { describeUsage, INGEST_TARGET_EVENTS_PER_SECOND, METER_MIN_RATIO, runUsageScenarios, USAGE_COST_P99_LIMIT_MS, usageJson, type UsageResult } from './usage.js';
+import { USAGE_PRICES } from './usage-seed.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const projectDir = resolve(benchDir, '..');
@@ -64,7 +72,12 @@ const settings = {
   unloadedDurationSeconds: number('BENCH_UNLOADED_DURATION', 5, true),
   licenseSeconds: number('BENCH_LICENSE_DURATION', 3, true),
   logLevel: env.BENCH_LOG_LEVEL || 'info',
-  timeoutSeconds: number('BENCH_TIMEOUT', 900),
+  timeoutSeconds: number('BENCH_TIMEOUT', 1800),
+  usage: env.BENCH_USAGE !== '0' && env.BENCH_USAGE !== 'false',
+  only: choice('BENCH_ONLY', ['', 'usage'] as const),
+  usageEvents: Math.round(number('BENCH_USAGE_EVENTS', 10_000_000)),
+  ingestSeconds: number('BENCH_INGEST_SECONDS', 10),
+  ingestConnections: Math.round(number('BENCH_INGEST_CONNECTIONS', 4)),
   pageSize: 100,
   page: 1000,
 };
@@ -76,6 +89,14 @@ function number(name: string, fallback: number, zeroOk = false): number {
   if (!Number.isFinite(value) || value < 0 || (!zeroOk && value === 0)) throw new Error(`${name} must be a positive number`);
   return value;
 }
+
+function choice<T extends string>(name: string, values: readonly T[]): T {
+  const text = env[name] ?? '';
+  if (!values.includes(text as T)) throw new Error(`${name} must be one of: ${values.filter(Boolean).join(', ')} (or unset)`);
+  return text as T;
+}
+
+if (settings.only === 'usage' && !settings.usage) throw new Error('BENCH_ONLY=usage and BENCH_USAGE=0 leave nothing to run');
 
 const P99_LIMIT_MS = 20;
 const targets = {
@@ -95,6 +116,17 @@ async function expectJson(url: string, init: RequestInit = {}): Promise<any> {
   return body;
 }
 
+/** Best effort: leave no usable key behind. */
+async function revokeKeys(orgbaseUrl: string, rootKey: string, paths: string[]): Promise<void> {
+  for (const path of paths) {
+    await fetch(`${orgbaseUrl}${path}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${rootKey}` },
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const rootKey = `obroot_bench_${randomBytes(24).toString('base64url')}`;
@@ -105,15 +137,22 @@ async function main(): Promise<void> {
   if (database === 'created') log('created the benchmark database');
 
   try {
-    // Orgbase first: it migrates the database on start.
-    const orgbase = await startServer({
-      name: 'orgbase',
-      script: 'src/main.ts',
-      cwd: projectDir,
-      env: { DATABASE_URL: settings.databaseUrl, ORGBASE_ROOT_KEY: rootKey, LOG_LEVEL: settings.logLevel, HOST: '127.0.0.1' },
-      readyTimeoutMs: 60_000,
-    });
-    servers.push(orgbase);
+    // Orgbase first: it migrates the database on start. Every Orgbase process of the run starts alike.
+    const orgbaseEnv = {
+      DATABASE_URL: settings.databaseUrl,
+      ORGBASE_ROOT_KEY: rootKey,
+      LOG_LEVEL: settings.logLevel,
+      HOST: '127.0.0.1',
+      ORGBASE_USAGE_PRICES: JSON.stringify(USAGE_PRICES),
+    };
+    const startOrgbase = async (name: string, extraEnv: Record<string, string> = {}) => {
+      const server = await startServer({ name, script: 'src/main.ts', cwd: projectDir, env: { ...orgbaseEnv, ...extraEnv }, readyTimeoutMs: 60_000 });
+      servers.push(server);
+      return server;
+    };
+    const orgbase = await startOrgbase('orgbase');
+    const databaseName = decodeURIComponent(new URL(settings.databaseUrl).pathname.slice(1));
+    const meter = new CpuMeter(() => [process.pid, ...servers.map((server) => server.child.pid ?? -1)], databaseName);
     log(`orgbase ready at ${orgbase.url} (pid ${orgbase.child.pid}, LOG_LEVEL=${settings.logLevel}, logs → /dev/null, pg pool 10)`);
 
     const client = await connect(settings.databaseUrl);
@@ -122,6 +161,58 @@ async function main(): Promise<void> {
       log(`organization ${organization.id} (${organization.created ? 'created through the API' : 'from an earlier run'})`);
       const key = await createAdminKey(orgbase.url, rootKey, organization.id);
       log(`admin key ${key.id} created through the API`);
+
+      const usageSettings = {
+        events: settings.usageEvents,
+        ingestSeconds: settings.ingestSeconds,
+        ingestConnections: settings.ingestConnections,
+        durationSeconds: settings.durationSeconds,
+        rounds: settings.rounds,
+        warmupSeconds: settings.warmupSeconds,
+        connections: settings.connections,
+        unloadedDurationSeconds: settings.unloadedDurationSeconds,
+      };
+      const runUsage = () =>
+        runUsageScenarios({
+          client,
+          orgbase,
+          startOrgbase,
+          rootKey,
+          get: { organizationId: organization.id, authorization: `Basic ${Buffer.from(`${key.keyId}:${key.keySecret}`).toString('base64')}` },
+          settings: usageSettings,
+          cpu: meter,
+          log,
+        });
+      const usageKeys = (usage: UsageResult) =>
+        [usage.fixture.report, usage.fixture.ingest].map((org) => `/v1/organizations/${org.id}/keys/${org.key.id}`);
+
+      if (settings.only === 'usage') {
+        const usage = await runUsage();
+        const { rows: versionRows } = await client.query<{ server_version: string }>('show server_version');
+        console.log('');
+        console.log(
+          `Usage only (BENCH_ONLY=usage): Orgbase on PostgreSQL ${versionRows[0]?.server_version}, Node ${process.version}, ${availableParallelism()} CPUs ` +
+            `(${cpus()[0]?.model.trim()}) shared by the load generators, the servers and PostgreSQL; LOG_LEVEL=${settings.logLevel} to /dev/null, pg pool 10; ` +
+            `autocannon ${settings.connections} connections, ${settings.durationSeconds} s measured per server (${settings.rounds} rounds, after ${settings.warmupSeconds} s warm-up).`,
+        );
+        console.log('');
+        console.log(renderTable([usage.meter]));
+        console.log('');
+        for (const line of describeUsage(usage, usageSettings)) console.log(line);
+        console.log('');
+        console.log(usage.pass ? 'All usage targets met.' : `Targets missed: ${usage.missed.join('; ')}.`);
+        console.log(`Results: ${resultsPath}  (total ${seconds(started)})`);
+        await writeJson(resultsPath, {
+          finishedAt: new Date().toISOString(),
+          only: 'usage',
+          settings: { ...settings, databaseUrl: redact(settings.databaseUrl), adminDatabaseUrl: redact(settings.adminDatabaseUrl) },
+          environment: { node: process.version, postgres: versionRows[0]?.server_version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model.trim(), loadAverageAtEnd: loadavg() },
+          usage: usageJson(usage),
+          allTargetsMet: usage.pass,
+        });
+        await revokeKeys(orgbase.url, rootKey, [`/v1/organizations/${organization.id}/keys/${key.id}`, ...usageKeys(usage)]);
+        return;
+      }
 
       const seedStarted = Date.now();
       const inserted = await seedActivities(client, organization.id);
@@ -161,9 +252,6 @@ async function main(): Promise<void> {
       });
       servers.push(baseline);
       log(`baseline ready at ${baseline.url} (pid ${baseline.child.pid}, bare Fastify, no logger, pg pool 10)`);
-
-      const databaseName = decodeURIComponent(new URL(settings.databaseUrl).pathname.slice(1));
-      const meter = new CpuMeter(() => [process.pid, ...servers.map((server) => server.child.pid ?? -1)], databaseName);
 
       const auth = { authorization: `Basic ${Buffer.from(`${key.keyId}:${key.keySecret}`).toString('base64')}` };
       const orgPath = `/v1/organizations/${organization.id}`;
@@ -334,6 +422,10 @@ async function main(): Promise<void> {
       });
       unloaded.push(...hierarchyResult.unloaded);
 
+      // Usage: usageCost over 10,000,000 events, ingest, and the API-call meter on and off (bench/usage.ts).
+      const usage = settings.usage ? await runUsage() : undefined;
+      if (usage) rows.push(usage.meter);
+
       // License verification, in this process while the servers are idle (bench/licenses.ts).
       let license: (LicenseVerificationResult & { pass: boolean; otherCpuPercent: number | undefined }) | undefined;
       let licenseError: string | undefined;
@@ -358,9 +450,12 @@ async function main(): Promise<void> {
       const [firstPage, lastPage] = pageRows as [ScenarioResult, ScenarioResult];
       const pageRatio = lastPage.orgbase.p99Ms / firstPage.orgbase.p99Ms;
       const licensePass = settings.licenseSeconds === 0 || license?.pass === true;
-      const allPass = rows.every((row) => row.pass) && licensePass;
+      const usagePass = usage === undefined || (usage.usageCost.pass && usage.ingest.pass);
+      const allPass = rows.every((row) => row.pass) && licensePass && usagePass;
       const missed = [
         ...rows.filter((row) => !row.pass).map((row) => row.scenario),
+        ...(usage && !usage.usageCost.pass ? [`usageCost p99 ≤ ${USAGE_COST_P99_LIMIT_MS} ms`] : []),
+        ...(usage && !usage.ingest.pass ? [`usage ingest ≥ ${INGEST_TARGET_EVENTS_PER_SECOND.toLocaleString('en')} events/s`] : []),
         ...(licensePass ? [] : ['license verification (in-process)']),
       ];
 
@@ -409,6 +504,8 @@ async function main(): Promise<void> {
       console.log('');
       for (const line of describeHierarchy(hierarchyResult, tree)) console.log(line);
       console.log('');
+      for (const line of usage ? describeUsage(usage, usageSettings) : ['Usage: skipped (BENCH_USAGE=0).']) console.log(line);
+      console.log('');
       console.log(allPass ? 'All targets met.' : `Targets missed: ${missed.join('; ')}.`);
       if (rows.some((row) => (row.otherCpuPercent ?? 0) >= OTHER_LOAD_WARNING_PERCENT)) {
         console.log('(The machine was not quiet: see the warning above.)');
@@ -430,6 +527,7 @@ async function main(): Promise<void> {
         organization: { id: organization.id, activitiesAtStart, activitiesAtEnd, seededThisRun: inserted, page: settings.page, pageCursor: cursor },
         people: peopleJson(peopleResult, people),
         hierarchy: hierarchyJson(hierarchyResult, tree),
+        usage: usage ? usageJson(usage) : { skipped: true },
         targets: {
           getRatio: 0.8,
           patchRatio: 0.5,
@@ -438,6 +536,9 @@ async function main(): Promise<void> {
           accessCheckExtraRoundTrips: 1,
           hierarchyP99Ms: HIERARCHY_P99_LIMIT_MS,
           licenseVerificationsPerSecond: LICENSE_VERIFICATION_TARGET,
+          usageIngestEventsPerSecond: INGEST_TARGET_EVENTS_PER_SECOND,
+          apiCallMeterRatio: METER_MIN_RATIO,
+          usageCostP99Ms: USAGE_COST_P99_LIMIT_MS,
         },
         scenarios: rows,
         licenseVerification: license
@@ -448,18 +549,12 @@ async function main(): Promise<void> {
         allTargetsMet: allPass,
       });
 
-      // Best effort: leave no usable key behind.
-      for (const path of [
+      await revokeKeys(orgbase.url, rootKey, [
         `${orgPath}/keys/${key.id}`,
         `/v1/users/${people.adminUserId}/keys/${people.key.id}`,
         `/v1/organizations/${tree.rootId}/keys/${tree.key.id}`,
-      ]) {
-        await fetch(`${orgbase.url}${path}`, {
-          method: 'DELETE',
-          headers: { authorization: `Bearer ${rootKey}` },
-          signal: AbortSignal.timeout(10_000),
-        }).catch(() => undefined);
-      }
+        ...(usage ? usageKeys(usage) : []),
+      ]);
     } finally {
       await client.end().catch(() => {});
     }
