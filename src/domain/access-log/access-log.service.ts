@@ -17,11 +17,11 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { Ids } from '../../ids.js';
 import { requireOrganizationAccess } from '../access.js';
-import { invalid, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { organizationExists } from '../organizations/organizations.queries.js';
-import { decodeCursor, MAX_PAGE_SIZE, pageSize, toPage, type Page } from '../pagination.js';
+import type { Page } from '../pagination.js';
+import { planTimePage, toTimePage } from '../time-pages.js';
 import type { Principal } from '../principal.js';
-import { parseTimestamp } from '../timestamps.js';
 import { listAccessLog, type AccessLogRow } from './access-log.queries.js';
 import { createAccessLogRecorder } from './access-log.recorder.js';
 import type { AccessEvent, AccessOutcome } from './access-log.schemas.js';
@@ -46,30 +46,21 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; ids: Ids; c
     ...recorder,
 
     async list(principal: Principal, organizationId: string, query: AccessLogQuery): Promise<Page<AccessEvent>> {
-      const from = query.from === undefined ? undefined : parseTimestamp(query.from, 'from_date');
-      const to = query.to === undefined ? undefined : parseTimestamp(query.to, 'to_date');
-      if (from && to && from > to) throw invalid('from_date', 'from_date must not be after to_date');
-      if (query.offset !== undefined && query.cursor !== undefined) {
-        throw invalid('cursor', 'pass either a cursor or an offset, not both');
-      }
+      const plan = planTimePage({ ...query, fromDate: query.from, toDate: query.to });
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
       if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: true }))) {
         throw notFound('Organization', organizationId);
       }
-      const limit = Math.min(pageSize(query), MAX_PAGE_SIZE);
-      const after = query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined;
       const rows = await listAccessLog(db, {
         organizationId,
-        from,
-        to,
+        from: plan.from,
+        to: plan.to,
         outcome: query.outcome,
-        after: after && { occurredAt: after[0], id: after[1] },
-        offset: query.offset,
-        limit: query.offset === undefined ? limit + 1 : limit,
+        after: plan.after && { occurredAt: plan.after.at, id: plan.after.id },
+        offset: plan.offset,
+        limit: plan.fetch,
       });
-      if (query.offset !== undefined) return { items: rows.map(toAccessEvent), nextCursor: undefined };
-      const page = toPage(rows, limit, (row) => [row.occurred_at.toISOString(), row.id]);
-      return { items: page.items.map(toAccessEvent), nextCursor: page.nextCursor };
+      return toTimePage(rows, plan, (row) => [row.occurred_at, row.id], toAccessEvent);
     },
   };
 }

@@ -1,35 +1,18 @@
 import type { Db } from '../../db/database.js';
 import { requireOrganizationAccess } from '../access.js';
-import { invalid, notFound } from '../errors.js';
-import { parseTimestamp } from '../timestamps.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
+import { notFound } from '../errors.js';
+import type { Page } from '../pagination.js';
+import { planTimePage, toTimePage, type TimePageQuery } from '../time-pages.js';
 import type { Principal } from '../principal.js';
 import { organizationExists } from '../organizations/organizations.queries.js';
 import { findActivity, listActivities, type ActivityRow } from './activities.queries.js';
 import { listDescendantActivities } from './children-activities.queries.js';
 import { KEY_ACTIVITY_TYPES, MEMBER_ACTIVITY_TYPES, type Activity } from './activities.schemas.js';
 
-export interface ActivityQuery extends PageRequest {
-  /** ISO-8601, inclusive. */
-  fromDate?: string | undefined;
-  /** ISO-8601, inclusive. */
-  toDate?: string | undefined;
-}
-
-export interface DescendantActivityQuery extends ActivityQuery {
-  /** Offset paging (surfaces that page by number): skip this many rows; no cursor is used or returned. */
-  offset?: number | undefined;
-}
-
-/** from_date/to_date as Dates, refusing a range that ends before it starts. */
-function dateRange(query: ActivityQuery): { from: Date | undefined; to: Date | undefined } {
-  const from = query.fromDate === undefined ? undefined : parseTimestamp(query.fromDate, 'from_date');
-  const to = query.toDate === undefined ? undefined : parseTimestamp(query.toDate, 'to_date');
-  if (from && to && from > to) {
-    throw invalid('from_date', 'from_date must not be after to_date');
-  }
-  return { from, to };
-}
+/** The organization's own trail pages by cursor only. */
+export type ActivityQuery = Omit<TimePageQuery, 'offset'>;
+/** The subtree's trail also pages by offset (surfaces that page by number). */
+export type DescendantActivityQuery = TimePageQuery;
 
 export function createActivitiesService(deps: { db: Db }) {
   const { db } = deps;
@@ -44,19 +27,16 @@ export function createActivitiesService(deps: { db: Db }) {
 
   return {
     async list(principal: Principal, organizationId: string, query: ActivityQuery): Promise<Page<Activity>> {
-      const { from, to } = dateRange(query);
+      const plan = planTimePage(query);
       await requireReadable(principal, organizationId);
-      const limit = pageSize(query);
-      const after = query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined;
       const rows = await listActivities(db, {
         organizationId,
-        from,
-        to,
-        after: after && { createdAt: after[0], id: after[1] },
-        limit: limit + 1,
+        from: plan.from,
+        to: plan.to,
+        after: plan.after && { createdAt: plan.after.at, id: plan.after.id },
+        limit: plan.fetch,
       });
-      const page = toPage(rows, limit, (row) => [row.created_at.toISOString(), row.id]);
-      return { items: page.items.map(toActivity), nextCursor: page.nextCursor };
+      return toTimePage(rows, plan, (row) => [row.created_at, row.id], toActivity);
     },
 
     /**
@@ -65,30 +45,20 @@ export function createActivitiesService(deps: { db: Db }) {
      * plain member gets 403; root sees any live organization's descendants.
      */
     async listDescendants(principal: Principal, organizationId: string, query: DescendantActivityQuery): Promise<Page<Activity>> {
-      const { from, to } = dateRange(query);
-      const { offset } = query;
-      if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0)) {
-        throw invalid('offset', 'offset must be a non-negative integer');
-      }
-      if (offset !== undefined && query.cursor !== undefined) {
-        throw invalid('cursor', 'cursor and offset cannot be combined: page with one or the other');
-      }
+      const plan = planTimePage(query);
       await requireOrganizationAccess(db, principal, organizationId, 'admin');
       if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
         throw notFound('Organization', organizationId);
       }
-      const limit = pageSize(query);
-      const after = query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined;
       const rows = await listDescendantActivities(db, {
         organizationId,
-        from,
-        to,
-        after: after && { createdAt: after[0], id: after[1] },
-        skip: offset ?? 0,
-        limit: limit + 1,
+        from: plan.from,
+        to: plan.to,
+        after: plan.after && { createdAt: plan.after.at, id: plan.after.id },
+        skip: plan.offset ?? 0,
+        limit: plan.fetch,
       });
-      const page = toPage(rows, limit, (row) => [row.created_at.toISOString(), row.id]);
-      return { items: page.items.map(toActivity), nextCursor: offset === undefined ? page.nextCursor : undefined };
+      return toTimePage(rows, plan, (row) => [row.created_at, row.id], toActivity);
     },
 
     async get(principal: Principal, organizationId: string, activityId: string): Promise<Activity> {
