@@ -212,6 +212,28 @@ onEachDatabase('usageCost', (server) => {
     assert.equal(grandTotalCHC, 6.5);
   });
 
+  it('shows an ingest at once, although reports are cached for a moment', async () => {
+    const { organization, admin } = await createTenant(server());
+    const url = `/v1/organizations/${organization.id}/usageCost?from_date=${today()}&to_date=${today()}`;
+    const quantityOf = async () => {
+      const response = await server().request({ method: 'GET', url, auth: admin.basic });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return response.body.result.costs.flatMap((record: any) => record.usage).find((usage: any) => usage.metric === 'rows_read')?.quantity;
+    };
+    assert.equal(await quantityOf(), undefined);
+    await ingest(server(), organization.id, admin.basic, [event({ quantity: 4 })]);
+    assert.equal(await quantityOf(), 4);
+    assert.equal(await quantityOf(), 4, 'served again (from the cache)');
+    await ingest(server(), organization.id, admin.basic, [event({ quantity: 6 })]);
+    assert.equal(await quantityOf(), 10);
+    // Another organization's ingest leaves this report alone, and a deleted organization has none.
+    const root = await server().request({ method: 'GET', url, auth: 'root' });
+    assert.equal(root.status, 200);
+    assert.equal((await server().request({ method: 'DELETE', url: `/v1/organizations/${organization.id}`, auth: 'root' })).status, 200);
+    assert.equal((await server().request({ method: 'GET', url, auth: 'root' })).status, 404);
+    assert.equal((await server().request({ method: 'GET', url, auth: admin.basic })).status, 401);
+  });
+
   it('allows at most 31 days and checks the dates, naming the parameter', async () => {
     const { organization, developer } = await createTenant(server());
     const base = `/v1/organizations/${organization.id}/usageCost`;

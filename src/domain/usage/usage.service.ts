@@ -12,6 +12,7 @@ import { invalid, notFound } from '../errors.js';
 import { organizationExists } from '../organizations/organizations.queries.js';
 import type { Principal } from '../principal.js';
 import { parseTimestamp } from '../timestamps.js';
+import { ReportCache } from './report-cache.js';
 import { addDays, daysBetween, parseDay, parseMonth, utcDay } from './usage-dates.js';
 import { dailyUsage, ingestUsageEvents, monthlyUsage, NO_PROJECT, projectsOfOrganization, type NewUsageEvent } from './usage.queries.js';
 import {
@@ -31,10 +32,14 @@ export const MAX_REPORT_DAYS = 31;
 /** Clocks drift: an event may be stamped this far in the future. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-type UsageConfig = Pick<Config, 'usagePrices' | 'usageLateDays'>;
+type UsageConfig = Pick<Config, 'usagePrices' | 'usageLateDays' | 'flushIntervalMs'>;
+
+/** Reports kept at once (each well under a megabyte even for 31 days of many projects). */
+const MAX_CACHED_REPORTS = 200;
 
 export function createUsageService(deps: { db: Db; clock: Clock; config: UsageConfig }) {
   const { db, clock, config } = deps;
+  const reports = new ReportCache<UsageCost>({ clock, ttlMs: config.flushIntervalMs, maxEntries: MAX_CACHED_REPORTS });
   const priceOf = (metric: string): MetricPrice => config.usagePrices[metric] ?? { unitPrice: 0, category: 'compute' };
   /** The first day events may still land on; every earlier day is final. */
   const firstOpenDay = () => addDays(utcDay(clock.now()), -config.usageLateDays);
@@ -68,6 +73,44 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
     }
   }
 
+  /** The report itself, from the daily rollup: one query. */
+  async function buildUsageCost(organizationId: string, from: string, to: string): Promise<UsageCost> {
+    const rows = await dailyUsage(db, organizationId, from, to);
+    if (rows.length === 0) throw notFound('Organization', organizationId);
+    const organizationName = rows[0]!.organization_name;
+    const openFrom = firstOpenDay();
+    const records: UsageCostRecord[] = [];
+    let current: UsageCostRecord | undefined;
+    for (const row of rows) {
+      if (row.day === null || row.metric === null || row.quantity === null) continue;
+      const isProject = row.project_id !== NO_PROJECT;
+      const entityId = isProject ? row.project_id! : organizationId;
+      if (current === undefined || current.date !== row.day || current.entityId !== entityId) {
+        current = {
+          dataWarehouseId: organizationId,
+          serviceId: isProject ? entityId : null,
+          date: row.day,
+          entityType: isProject ? 'service' : 'datawarehouse',
+          entityId,
+          // A deleted project keeps its usage; its name is gone with it.
+          entityName: isProject ? (row.project_name ?? `deleted project ${entityId}`) : organizationName,
+          metrics: zeroMetrics(),
+          totalCHC: 0,
+          locked: row.day < openFrom,
+          usage: [],
+        };
+        records.push(current);
+      }
+      const usage = priced(row.metric, Number(row.quantity));
+      current.usage.push(usage);
+      const field = `${priceOf(row.metric).category}CHC` as keyof UsageCostMetrics;
+      current.metrics[field] = credits(current.metrics[field] + usage.costCHC);
+      current.totalCHC = credits(current.totalCHC + usage.costCHC);
+    }
+    const grandTotalCHC = credits(records.reduce((sum, record) => sum + record.totalCHC, 0));
+    return { grandTotalCHC, costs: records };
+  }
+
   return {
     /** Counts each event once (by idempotency key), in one statement with the rollup: all or nothing. */
     async ingest(principal: Principal, organizationId: string, events: UsageEvent[]): Promise<UsageIngestResult> {
@@ -78,6 +121,7 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
       }
       await requireProjects(organizationId, rows);
       const accepted = await ingestUsageEvents(db, organizationId, rows, clock.now());
+      if (accepted > 0) reports.invalidate(organizationId);
       return { accepted, duplicates: rows.length - accepted };
     },
 
@@ -90,40 +134,17 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
         throw invalid('to_date', `to_date cannot be more than ${MAX_REPORT_DAYS - 1} days after from_date (at most ${MAX_REPORT_DAYS} days)`, 'period_too_long');
       }
       await requireOrganizationAccess(db, principal, organizationId, 'read');
-      const rows = await dailyUsage(db, organizationId, from, to);
-      if (rows.length === 0) throw notFound('Organization', organizationId);
-      const organizationName = rows[0]!.organization_name;
-      const openFrom = firstOpenDay();
-      const records: UsageCostRecord[] = [];
-      let current: UsageCostRecord | undefined;
-      for (const row of rows) {
-        if (row.day === null || row.metric === null || row.quantity === null) continue;
-        const isProject = row.project_id !== NO_PROJECT;
-        const entityId = isProject ? row.project_id! : organizationId;
-        if (current === undefined || current.date !== row.day || current.entityId !== entityId) {
-          current = {
-            dataWarehouseId: organizationId,
-            serviceId: isProject ? entityId : null,
-            date: row.day,
-            entityType: isProject ? 'service' : 'datawarehouse',
-            entityId,
-            // A deleted project keeps its usage; its name is gone with it.
-            entityName: isProject ? (row.project_name ?? `deleted project ${entityId}`) : organizationName,
-            metrics: zeroMetrics(),
-            totalCHC: 0,
-            locked: row.day < openFrom,
-            usage: [],
-          };
-          records.push(current);
+      const cached = reports.get(organizationId, `${from}|${to}`);
+      if (cached !== undefined) {
+        // Keys of a deleted organization stop working at once; root's reach must end too.
+        if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
+          throw notFound('Organization', organizationId);
         }
-        const usage = priced(row.metric, Number(row.quantity));
-        current.usage.push(usage);
-        const field = `${priceOf(row.metric).category}CHC` as keyof UsageCostMetrics;
-        current.metrics[field] = credits(current.metrics[field] + usage.costCHC);
-        current.totalCHC = credits(current.totalCHC + usage.costCHC);
+        return cached;
       }
-      const grandTotalCHC = credits(records.reduce((sum, record) => sum + record.totalCHC, 0));
-      return { grandTotalCHC, costs: records };
+      const report = await buildUsageCost(organizationId, from, to);
+      reports.set(organizationId, `${from}|${to}`, report);
+      return report;
     },
 
     /** One month (UTC) of every metric, priced; `apiCalls` and `storageGb` called out (Locktera's consumption). */
