@@ -288,6 +288,24 @@ onEachDatabase('API calls and monthly consumption', (server) => {
     assert.equal(theirs.body.result.apiCalls, 1);
   });
 
+  it('keeps the counts when a write fails, and writes them with the next flush', async () => {
+    const { organization, admin } = await createTenant(server());
+    const { apiCallMeter, db } = server().orgbase.services;
+    await apiCallMeter.flush();
+    for (let i = 0; i < 3; i++) await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}`, auth: admin.basic });
+    await sql`alter table usage_daily rename to usage_daily_away`.execute(db);
+    try {
+      await apiCallMeter.flush();
+      assert.ok(apiCallMeter.pendingCalls >= 3, 'the failed write kept its counts');
+    } finally {
+      await sql`alter table usage_daily_away rename to usage_daily`.execute(db);
+    }
+    await apiCallMeter.flush();
+    assert.equal(apiCallMeter.pendingCalls, 0);
+    const response = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}/consumption`, auth: 'root' });
+    assert.equal(response.body.result.apiCalls, 3);
+  });
+
   it('reports storage as the latest daily total, and every metric of the month', async () => {
     const { organization, admin } = await createTenant(server());
     const month = today().slice(0, 7);

@@ -19,9 +19,11 @@ export interface ApiCallMeterOptions {
 }
 
 export class ApiCallMeter {
-  /** `organizationId|day` → calls not yet written. */
-  private pending = new Map<string, number>();
-  private day = '';
+  /** UTC day → organization → calls not yet written. Keyed by the principal's own id strings, so a count allocates nothing. */
+  private pending = new Map<string, Map<string, number>>();
+  /** The current day's map, and when the day ends (re-read when the clock leaves it). */
+  private today: Map<string, number> | undefined;
+  private dayStartsAt = 0;
   private dayEndsAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -40,20 +42,25 @@ export class ApiCallMeter {
   /** One call by (or on) the organization. Synchronous: the request never waits on the meter. */
   count(organizationId: string): void {
     const now = this.options.clock.now().getTime();
-    if (now >= this.dayEndsAt || now < this.dayEndsAt - DAY_MS) {
-      const start = now - (now % DAY_MS);
-      this.day = new Date(start).toISOString().slice(0, 10);
-      this.dayEndsAt = start + DAY_MS;
-    }
-    const key = `${organizationId}|${this.day}`;
-    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    let today = this.today;
+    if (today === undefined || now >= this.dayEndsAt || now < this.dayStartsAt) today = this.enterDay(now);
+    today.set(organizationId, (today.get(organizationId) ?? 0) + 1);
   }
 
   /** Calls counted but not yet written. */
   get pendingCalls(): number {
     let calls = 0;
-    for (const count of this.pending.values()) calls += count;
+    for (const organizations of this.pending.values()) for (const count of organizations.values()) calls += count;
     return calls;
+  }
+
+  private enterDay(now: number): Map<string, number> {
+    this.dayStartsAt = now - (now % DAY_MS);
+    this.dayEndsAt = this.dayStartsAt + DAY_MS;
+    const day = new Date(this.dayStartsAt).toISOString().slice(0, 10);
+    let today = this.pending.get(day);
+    if (today === undefined) this.pending.set(day, (today = new Map()));
+    return (this.today = today);
   }
 
   /** Writes the pending counts (one statement). Concurrent calls share the flush in progress, then flush again. */
@@ -62,6 +69,7 @@ export class ApiCallMeter {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    this.today = undefined;
     this.flushing = this.write(batch).finally(() => {
       this.flushing = undefined;
     });
@@ -77,15 +85,18 @@ export class ApiCallMeter {
     if (this.pending.size > 0) await this.flush();
   }
 
-  private async write(batch: Map<string, number>): Promise<void> {
-    const counts = [...batch].map(([key, calls]) => {
-      const separator = key.lastIndexOf('|');
-      return { organizationId: key.slice(0, separator), day: key.slice(separator + 1), calls };
-    });
+  private async write(batch: Map<string, Map<string, number>>): Promise<void> {
+    const counts = [...batch].flatMap(([day, organizations]) => [...organizations].map(([organizationId, calls]) => ({ organizationId, day, calls })));
+    if (counts.length === 0) return;
     try {
       await addApiCalls(this.options.db, API_CALLS_METRIC, counts);
     } catch (error) {
-      for (const [key, calls] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + calls);
+      for (const { organizationId, day, calls } of counts) {
+        let organizations = this.pending.get(day);
+        if (organizations === undefined) this.pending.set(day, (organizations = new Map()));
+        organizations.set(organizationId, (organizations.get(organizationId) ?? 0) + calls);
+      }
+      this.today = undefined; // the current day's map may have been replaced
       this.onError(error);
     }
   }

@@ -134,17 +134,11 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
         throw invalid('to_date', `to_date cannot be more than ${MAX_REPORT_DAYS - 1} days after from_date (at most ${MAX_REPORT_DAYS} days)`, 'period_too_long');
       }
       await requireOrganizationAccess(db, principal, organizationId, 'read');
-      const cached = reports.get(organizationId, `${from}|${to}`);
-      if (cached !== undefined) {
-        // Keys of a deleted organization stop working at once; root's reach must end too.
-        if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
-          throw notFound('Organization', organizationId);
-        }
-        return cached;
+      // Keys of a deleted organization stop working at once; root's reach must end as soon (the cache may hold its report).
+      if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
+        throw notFound('Organization', organizationId);
       }
-      const report = await buildUsageCost(organizationId, from, to);
-      reports.set(organizationId, `${from}|${to}`, report);
-      return report;
+      return reports.get(organizationId, `${from}|${to}`, () => buildUsageCost(organizationId, from, to));
     },
 
     /** One month (UTC) of every metric, priced; `apiCalls` and `storageGb` called out (Locktera's consumption). */

@@ -3,7 +3,7 @@
  * `result`), `{status, requestId, error}` on failure, to which Orgbase adds a stable `code` and,
  * for bad input, the `field`. List results carry `nextCursor` while more pages remain.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../../domain/pagination.js';
 
@@ -55,6 +55,10 @@ export const okPage = <T>(request: FastifyRequest, page: { items: T[]; nextCurso
 
 /** A page of domain rows or records in their wire shape. */
 export const mapPage = <T, U>(page: Page<T>, map: (item: T) => U): Page<U> => ({ items: page.items.map(map), nextCursor: page.nextCursor });
+
+/** Sends `{status: 200, requestId, result}` whose result is JSON already (a large result serialized once, sent many times). */
+export const sendSerializedResult = (request: FastifyRequest, reply: FastifyReply, resultJson: string) =>
+  reply.type('application/json; charset=utf-8').send(`{"status":200,"requestId":${JSON.stringify(request.id)},"result":${resultJson}}`);
 
 export const done = (request: FastifyRequest) => ({ status: 200, requestId: request.id });
 

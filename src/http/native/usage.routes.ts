@@ -3,10 +3,13 @@ import { Type } from 'typebox';
 import { ConsumptionSchema, UsageBatchSchema, UsageCostSchema, UsageIngestResultSchema } from '../../domain/usage/usage.schemas.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
-import { envelope, ok } from './envelope.js';
+import { envelope, ok, sendSerializedResult } from './envelope.js';
 import { OrganizationParams } from './params.js';
 
 const tags = ['Usage'];
+
+/** Each report's JSON, for as long as the report itself is kept (see the usageCost route). */
+const serializedReports = new WeakMap<object, string>();
 
 const day = (description: string) =>
   Type.String({ maxLength: 40, description: `${description} A UTC date such as 2024-12-19 (a date-time is accepted; its UTC day is used).` });
@@ -53,8 +56,15 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       querystring: UsageCostQuery,
       response: envelope(UsageCostSchema),
     },
-  }, async (request) =>
-    ok(request, await usage.usageCost(principalOf(request), request.params.organizationId, request.query.from_date, request.query.to_date)));
+  }, async (request, reply) => {
+    const report = await usage.usageCost(principalOf(request), request.params.organizationId, request.query.from_date, request.query.to_date);
+    // A 31-day report is ~100 KiB of JSON and the service hands out the same (cached) report for
+    // a while: serialize it once per report, not once per request. The report holds exactly the
+    // schema's fields (UsageCostSchema), so nothing undeclared can pass this way.
+    let json = serializedReports.get(report);
+    if (json === undefined) serializedReports.set(report, (json = JSON.stringify(report)));
+    return sendSerializedResult(request, reply, json);
+  });
 
   app.get('/organizations/:organizationId/consumption', {
     schema: {
