@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { issueLicense, licensePublicKeyX } from '../src/domain/licenses/license-token.js';
 import type { LicenseGrant } from '../src/domain/licenses/license.schemas.js';
-import { invalid } from '../src/domain/errors.js';
 import { systemIds } from '../src/ids.js';
 import { assertBindplaneErrorShape, assertMatchesBindplane, matchesBindplane, type BindplaneSchema } from './contracts/bindplane.js';
-import { createKey, createOrganization, createUserWithKey, joinOrganization, type UserFixture } from './helpers/fixtures.js';
+import { createOrganization, createTeam, createUserWithKey, joinOrganization, v1Result, type UserFixture } from './helpers/fixtures.js';
 import { testDatabases } from './helpers/databases.js';
 import { onEachDatabase, ROOT_KEY, startServer, type ApiResponse, type Auth, type TestServer } from './helpers/server.js';
 
@@ -90,21 +89,9 @@ function harness(server: () => TestServer) {
   }
 
 
-  /** An organization with an owner (a user with a `*` personal key), an admin key and a developer key. */
-  async function team(name?: string) {
-    const organization = await createOrganization(server(), name);
-    const owner = await createUserWithKey(server());
-    await joinOrganization(server(), organization.id, owner, 15);
-    const admin = await createKey(server(), organization.id, { roles: ['admin'] });
-    const developer = await createKey(server(), organization.id, { roles: ['developer'] });
-    return { organization, owner, admin, developer };
-  }
+  const team = (name?: string) => createTeam(server(), name);
 
-  async function v1(method: Method, url: string, body?: unknown, auth: Auth = 'root') {
-    const response = await server().request({ method, url: `/v1${url}`, auth, ...(body !== undefined && { body }) });
-    assert.equal(response.status, 200, JSON.stringify(response.body));
-    return response.body.result;
-  }
+  const v1 = (method: Method, url: string, body?: unknown, auth: Auth = 'root') => v1Result(server(), method, url, body, auth);
   const projectIds = async (organizationId: string): Promise<string[]> =>
     (await v1('GET', `/organizations/${organizationId}/projects?limit=1000`)).map((project: any) => project.id);
   const memberLevels = async (organizationId: string) =>

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { issueLicense, licensePublicKeyX } from '../src/domain/licenses/license-token.js';
 import { systemIds } from '../src/ids.js';
 import { assertLockteraError, assertMatchesLocktera, matchesLocktera, type LockteraSchema } from './contracts/locktera.js';
-import { createKey, createOrganization, createUserWithKey, joinOrganization } from './helpers/fixtures.js';
+import { createKey, createOrganization, createUserWithKey, joinOrganization, createTeam, v1Result } from './helpers/fixtures.js';
 import { testDatabases } from './helpers/databases.js';
 import { onEachDatabase, startServer, type ApiResponse, type Auth, type TestServer } from './helpers/server.js';
 
@@ -61,21 +61,9 @@ function harness(server: () => TestServer) {
     assert.deepEqual(await world(), before, 'refused requests change nothing');
   }
 
-  /** An organization with an owner (a user with a `*` personal key), an admin key and a developer key. */
-  async function team(name?: string) {
-    const organization = await createOrganization(server(), name);
-    const owner = await createUserWithKey(server());
-    await joinOrganization(server(), organization.id, owner, 15);
-    const admin = await createKey(server(), organization.id, { roles: ['admin'] });
-    const developer = await createKey(server(), organization.id, { roles: ['developer'] });
-    return { organization, owner, admin, developer };
-  }
+  const team = (name?: string) => createTeam(server(), name);
 
-  async function v1(method: Method, url: string, body?: unknown, auth: Auth = 'root') {
-    const response = await server().request({ method, url: `/v1${url}`, auth, ...(body !== undefined && { body }) });
-    assert.equal(response.status, 200, JSON.stringify(response.body));
-    return response.body.result;
-  }
+  const v1 = (method: Method, url: string, body?: unknown, auth: Auth = 'root') => v1Result(server(), method, url, body, auth);
   const members = async (organizationId: string): Promise<any[]> => v1('GET', `/organizations/${organizationId}/members?limit=1000`);
   const childIds = async (organizationId: string): Promise<string[]> =>
     (await v1('GET', `/organizations/${organizationId}/children?limit=1000`)).map((child: any) => child.id);

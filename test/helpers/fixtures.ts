@@ -95,3 +95,20 @@ export async function joinOrganization(server: TestServer, organizationId: strin
   assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
   return accepted.body.result;
 }
+
+/** An organization with an owner (a user with a `*` personal key), an admin key and a developer key. */
+export async function createTeam(server: TestServer, name?: string) {
+  const organization = await createOrganization(server, name);
+  const owner = await createUserWithKey(server);
+  await joinOrganization(server, organization.id, owner, 15);
+  const admin = await createKey(server, organization.id, { roles: ['admin'] });
+  const developer = await createKey(server, organization.id, { roles: ['developer'] });
+  return { organization, owner, admin, developer };
+}
+
+/** A native `/v1` call that must succeed (200): its `result`. */
+export async function v1Result(server: TestServer, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown, auth: Auth = 'root') {
+  const response = await server.request({ method, url: `/v1${url}`, auth, ...(body !== undefined && { body }) });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body.result;
+}

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { ActivitySchema } from '../../domain/activities/activities.schemas.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../principal.js';
@@ -17,6 +17,9 @@ const ActivityListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The native list query in the domain's terms. */
+const timePageOf = ({ from_date, to_date, limit, cursor }: Static<typeof ActivityListQuery>) => ({ fromDate: from_date, toDate: to_date, limit, cursor });
+
 export const activityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { activities } = services;
 
@@ -29,12 +32,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       querystring: ActivityListQuery,
       response: listEnvelope(ActivitySchema),
     },
-  }, async (request) => {
-    const { from_date, to_date, limit, cursor } = request.query;
-    const query = { fromDate: from_date, toDate: to_date, limit, cursor };
-    const page = await activities.list(principalOf(request), request.params.organizationId, query);
-    return okPage(request, page);
-  });
+  }, async (request) => okPage(request, await activities.list(principalOf(request), request.params.organizationId, timePageOf(request.query))));
 
   app.get('/organizations/:organizationId/childrenActivities', {
     schema: {
@@ -46,11 +44,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       querystring: ActivityListQuery,
       response: listEnvelope(ActivitySchema),
     },
-  }, async (request) => {
-    const { from_date, to_date, limit, cursor } = request.query;
-    const query = { fromDate: from_date, toDate: to_date, limit, cursor };
-    return okPage(request, await activities.listDescendants(principalOf(request), request.params.organizationId, query));
-  });
+  }, async (request) => okPage(request, await activities.listDescendants(principalOf(request), request.params.organizationId, timePageOf(request.query))));
 
   app.get('/organizations/:organizationId/activities/:activityId', {
     schema: { tags, summary: 'Organization activity', params: ActivityParams, response: envelope(ActivitySchema) },
