@@ -148,7 +148,7 @@ onEachDatabase('PostHog surface', (server) => {
   });
 
   it('the contract check itself catches missing, extra, write-only and mistyped fields', async () => {
-    const { organization, owner, url } = await team();
+    const { owner, url } = await team();
     const role = ok(await call('POST', url('roles/'), owner.auth, { name: 'Probe' }), 201, 'Role');
     const grant = ok(await call('POST', url(`roles/${role.id}/role_memberships/`), owner.auth, { user_uuid: owner.id }), 201, 'RoleMembership');
     const page = ok(await call('GET', url('members/'), owner.auth), 200, 'PaginatedOrganizationMemberList');
@@ -434,7 +434,7 @@ onEachDatabase('PostHog surface', (server) => {
   // ---- @current and trailing slashes ----
 
   it('@current is the credential’s one organization; ambiguous credentials get a 400 naming organization_id', async () => {
-    const { organization, owner, url } = await team();
+    const { organization, owner } = await team();
     const current = orgUrl('@current');
     const orgKey = await createKey(server(), organization.id, { roles: ['admin'] });
 

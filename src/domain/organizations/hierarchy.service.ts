@@ -9,7 +9,7 @@ import type { Db } from '../../db/database.js';
 import type { Ids } from '../../ids.js';
 import { requireOrganizationAccess, requireReadableOrganization, requireRoot, requireTopLevelCreator } from '../access.js';
 import type { ActivityInput, ActivityRecorder } from '../activities/activity-recorder.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { conflict, invalid } from '../errors.js';
 import { decodeCursor, pageById, pageSize, toPage, type Page, type PageRequest } from '../pagination.js';
 import { requireWithinLicense } from '../licenses/limits.js';
 import { requireNonBlankName } from '../names.js';

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.js';
 import { foreignKeyViolation, isUniqueViolation } from '../../db/errors.js';
 import type { Ids } from '../../ids.js';
 import { requireRoot, requireSelfOrRoot } from '../access.js';
-import { conflict, DomainError, forbidden, invalid, notFound } from '../errors.js';
+import { conflict, DomainError, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../principal.js';
 import { memberAccess } from '../memberships/memberships.queries.js';
 import { activeProjectOf, findProjectById, setActiveProject, type ProjectRow } from '../projects/projects.queries.js';
