@@ -362,9 +362,10 @@ onEachDatabase('Locktera surface', (server) => {
     ok(await call('GET', `/orgs/${childId}`, admin.bearer), 200, 'Org');
   });
 
-  it('provisions with an existing user (found case-insensitively, names kept) at the level of its role', async () => {
+  it('provisions an existing user of the parent\u2019s tree directly (found case-insensitively, names kept) at the level of its role', async () => {
     const { organization, admin } = await team();
     const existing = await createUserWithKey(server());
+    await joinOrganization(server(), organization.id, existing, 1);
     const before = await v1('GET', `/users/${existing.id}`);
     const levels = { org: 15, group: 15, org_admin: 15, user_admin: 8, user: 1 } as const;
     for (const [role, level] of Object.entries(levels)) {
@@ -374,15 +375,39 @@ onEachDatabase('Locktera surface', (server) => {
       assert.deepEqual((await members(childId)).map((m: any) => [m.userId, m.level]), [[existing.id, level]], role);
     }
     assert.deepEqual(await v1('GET', `/users/${existing.id}`), before, 'an existing user is left as it was');
-    // The user reaches the child they own with their own key, and it is their organization there.
-    const owned = (await members(organization.id)).length;
-    assert.equal(owned, 1, 'nobody was added to the parent');
+    assert.equal((await members(organization.id)).length, 2, 'nobody was added to the parent');
     const listed = ok(await call('GET', `/orgs/${organization.id}/children_audit?limit=100`, admin.bearer), 200, 'AuditLogList');
     const adds = listed.filter((entry: any) => entry.type === 'organization_member_add');
     assert.equal(adds.length, 5);
     assert.ok(adds.every((entry: any) => entry.action === 'insert' && entry.admin_id === admin.id && entry.old_data.level === null));
     // Owning the children does not make the user an admin of the parent, whose audit it is.
-    refused(await call('GET', `/orgs/${organization.id}/children_audit`, existing.auth), 404);
+    refused(await call('GET', `/orgs/${organization.id}/children_audit`, existing.auth), 403);
+  });
+
+  it('invites an existing user from outside the tree instead of enrolling them; the operator may enrol anyone', async () => {
+    const { organization, admin } = await team();
+    const outsider = await createUserWithKey(server());
+    const theirs = await createOrganization(server());
+    await joinOrganization(server(), theirs.id, outsider, 15);
+    const organizationsBefore = await server().request({ method: 'GET', url: '/v1/organizations', auth: outsider.auth });
+    const response = await call('POST', `/orgs/${organization.id}/children`, admin.bearer, { org_name: 'Outside', email: outsider.email, role: 'user_admin' });
+    ok(response, 204);
+    const childId = String(response.headers.location).slice('/orgs/'.length);
+    assert.deepEqual(await members(childId), [], 'not enrolled');
+    const invitations = await v1('GET', `/organizations/${childId}/invitations`);
+    assert.deepEqual(invitations.map((i: any) => [i.email, i.level]), [[outsider.email.toLowerCase(), 8]]);
+    const after = await server().request({ method: 'GET', url: '/v1/organizations', auth: outsider.auth });
+    assert.deepEqual(after.body.result, organizationsBefore.body.result, 'their organizations are as they were');
+    const trail = await v1('GET', `/organizations/${childId}/activities`);
+    assert.deepEqual(trail.map((activity: any) => activity.type).sort(), ['create_organization', 'organization_invite_create', 'project_create']);
+    // Accepting is theirs to do.
+    const accepted = await server().request({ method: 'POST', url: `/v1/invitations/${invitations[0].id}/accept`, auth: outsider.auth });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    assert.deepEqual((await members(childId)).map((m: any) => [m.userId, m.level]), [[outsider.id, 8]]);
+    // The operator provisions anyone directly.
+    const byRoot = await call('POST', `/orgs/${organization.id}/children`, 'root', { org_name: 'Operator', email: outsider.email });
+    ok(byRoot, 204);
+    assert.deepEqual((await members(String(byRoot.headers.location).slice('/orgs/'.length))).map((m: any) => m.userId), [outsider.id]);
   });
 
   it('a refused provisioning leaves nothing: taken name, missing permissions, bad parent', async () => {

@@ -10,7 +10,6 @@ import { applyCustomizationsPatch } from '../customizations/customizations.servi
 import { insertMembership } from '../memberships/memberships.queries.js';
 import type { LicenseSource, LicensesService } from '../licenses/licenses.service.js';
 import { insertDefaultProject, setActiveProject } from '../projects/projects.queries.js';
-import { findOrCreateUserByEmail } from '../users/users.queries.js';
 import { nameTaken, type HierarchyService } from './hierarchy.service.js';
 import type { KeyCache } from '../auth/key-cache.js';
 import { notFound } from '../errors.js';
@@ -36,6 +35,7 @@ import type {
   Region,
 } from './organizations.schemas.js';
 import { applyPrivateEndpointsPatch } from './private-endpoints.js';
+import { provisionFirstMember, type FirstMemberInput } from './first-member.js';
 
 /** What `createWithSetup` does besides creating the organization. */
 export interface OrganizationSetup {
@@ -47,10 +47,11 @@ export interface OrganizationSetup {
   activateProject?: boolean;
   /**
    * The first member, in place of the creating user: the user with this email (found
-   * case-insensitively, or created with these names) at this level. Admins of the parent
+   * case-insensitively, or created with these names) at this level — or, for an existing user
+   * outside the caller's reach, an invitation (see first-member.ts). Admins of the parent
    * administer the new organization anyway; the creating user is not added.
    */
-  owner?: { email: string; firstName: string; lastName: string; level: number } | undefined;
+  owner?: FirstMemberInput | undefined;
 }
 
 export interface OrganizationsDeps {
@@ -66,19 +67,6 @@ export interface OrganizationsDeps {
 
 export function createOrganizationsService(deps: OrganizationsDeps) {
   const { db, clock, ids, activities, hierarchy } = deps;
-
-  /** `setup.owner` as a user id and level: the user with that email, created when there is none. */
-  async function firstMember(trx: Db, owner: NonNullable<OrganizationSetup['owner']>, now: Date) {
-    const user = await findOrCreateUserByEmail(trx, {
-      id: ids.uuid(),
-      email: owner.email,
-      first_name: owner.firstName.trim(),
-      last_name: owner.lastName.trim(),
-      created_at: now,
-      updated_at: now,
-    });
-    return { userId: user.id, level: owner.level };
-  }
 
   /**
    * Creates an organization with its first project (named `setup.projectName`, default `Default`),
@@ -120,7 +108,9 @@ export function createOrganizationsService(deps: OrganizationsDeps) {
         { type: 'create_organization', organizationId: id, changes: { name: { old: null, new: name }, ...(parentId && { parentId: { old: null, new: parentId } }) } },
       ];
       if (parentId !== null) recorded.push({ type: 'organization_child_create', organizationId: parentId, targetId: id, changes: { name: { old: null, new: name } } });
-      const member = setup.owner ? await firstMember(trx, setup.owner, now) : userId === null ? null : { userId, level: LEVEL.owner };
+      const first = setup.owner && (await provisionFirstMember(trx, ids, principal, { organizationId: id, parentId }, setup.owner, now));
+      if (first) recorded.push(...first.invited);
+      const member = first ? first.member : userId === null ? null : { userId, level: LEVEL.owner };
       if (member !== null) {
         await insertMembership(trx, { id: ids.uuid(), organization_id: id, user_id: member.userId, level: member.level, joined_at: now, updated_at: now });
         recorded.push({ type: 'organization_member_add', organizationId: id, targetId: member.userId, changes: { level: { old: null, new: member.level } } });
