@@ -130,6 +130,29 @@ onEachDatabase('access log', (server) => {
     assert.equal((await rows(server())).length, before);
   });
 
+  it('a failure filed under the path\u2019s organization tells nothing about the credential (no probing of key ids)', async () => {
+    const attacker = await createTenant(server());
+    const victim = await createUserWithKey(server());
+    const made = await server().request({ method: 'POST', url: `/v1/users/${victim.id}/keys`, auth: 'root', body: { name: 'victim key', scopes: ['*'] } });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    secrets.add(made.body.result.keySecret);
+    const guess = { keyId: made.body.result.keyId as string, keySecret: randomBytes(32).toString('base64url') };
+    secrets.add(guess.keySecret);
+    const wrong = await read(server(), attacker.organization.id, guess, '198.51.100.35');
+    assert.equal(wrong.status, 401);
+    const unknown = await read(server(), attacker.organization.id, { keyId: randomBytes(16).toString('hex'), keySecret: guess.keySecret }, '198.51.100.35');
+    assert.equal(unknown.status, 401);
+    await server().orgbase.services.accessLog.flush();
+    const filed = (await rows(server(), { organizationId: attacker.organization.id })).filter((row) => row.ip === '198.51.100.35');
+    assert.equal(filed.length, 2);
+    for (const row of filed) {
+      assertEvent(row, { outcome: 'failure', credential_kind: 'unknown', credential_id: null, actor_type: null, actor_id: null, reason: 'unknown_key' });
+    }
+    const listed = await server().request({ method: 'GET', url: `/v1/organizations/${attacker.organization.id}/accessLog?outcome=failure`, auth: attacker.admin.basic });
+    assert.ok(!JSON.stringify(listed.body).includes(victim.id), 'the victim is not named');
+    assert.ok(!JSON.stringify(listed.body).includes(made.body.result.key?.id ?? made.body.result.id), 'nor their key');
+  });
+
   it('successes are kept once per credential, IP and minute; failures every time', async () => {
     const { organization } = await createTenant(server());
     const key = remember(await createKey(server(), organization.id, { roles: ['developer'] }));

@@ -16,7 +16,10 @@
  *   · other failures (unknown keys, missing credentials, a personal key that is disabled, expired or
  *     outside its IP list) belong to the organization in the path, whatever the status: an admin
  *     wants to see who is knocking at their door. That lets anyone who knows an organization's id
- *     add failure rows to its log, bounded by the buffer below; they say nothing about any credential.
+ *     add failure rows to its log, bounded by the buffer below; they say nothing about any credential:
+ *     a failure filed under the path's organization keeps no credential identity (`unknown`, no id,
+ *     no actor, `wrong_secret` read as `unknown_key`), else anyone could learn whether a personal
+ *     key id exists, and whose it is, by trying it against their own organization and reading its log.
  *   · otherwise none: the row is stored, but no per-organization list shows it.
  * - Bounded: at most MAX_BUFFERED_ROWS rows wait; beyond that new events are dropped and counted, and
  *   the count is logged as a warning at the next flush.
@@ -179,21 +182,23 @@ export function createAccessLogRecorder(deps: { db: Db; clock: Clock; ids: Ids; 
         dropped += 1;
         return;
       }
+      // A failure filed under the path's organization, not the credential's own: no identity (see above).
+      const anonymous = attempt.outcome === 'failure' && attempt.credentialOrganizationId === null && organizationId !== null;
       buffer.push({
         id: ids.uuid(),
         organization_id: organizationId,
         occurred_at: occurredAt,
         outcome: attempt.outcome,
-        credential_kind: attempt.credentialKind,
-        credential_id: attempt.credentialId,
-        actor_type: attempt.actorType,
-        actor_id: attempt.actorId,
+        credential_kind: anonymous && attempt.credentialKind !== 'none' ? 'unknown' : attempt.credentialKind,
+        credential_id: anonymous ? null : attempt.credentialId,
+        actor_type: anonymous ? null : attempt.actorType,
+        actor_id: anonymous ? null : attempt.actorId,
         ip: attempt.ip,
         user_agent: attempt.userAgent,
         method: attempt.method,
         route: attempt.route,
         status: attempt.status,
-        reason: attempt.reason,
+        reason: anonymous && attempt.reason === 'wrong_secret' ? 'unknown_key' : attempt.reason,
       });
       if (buffer.length >= FLUSH_BATCH_ROWS && immediate === undefined && flushing === undefined && !failing) {
         immediate = setImmediate(() => {
