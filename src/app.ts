@@ -17,6 +17,7 @@ import { postHogSurface } from './http/compat/posthog/index.js';
 import { nativeSurface, sendNativeError } from './http/native/index.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
 import { RequestLog } from './http/request-log.js';
+import { refuseUnstorableText } from './http/storable-text.js';
 import { lowercaseRequestUuids } from './http/uuid-case.js';
 import { validatorCompiler } from './http/validation.js';
 import type { Services } from './services.js';
@@ -65,6 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('preValidation', refuseUnstorableText);
   app.addHook('preHandler', lowercaseRequestUuids);
   if (options.config.meterApiCalls) meterApiCalls(app, options.services.apiCallMeter);
 

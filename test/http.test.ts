@@ -268,3 +268,28 @@ for (const database of testDatabases()) {
     });
   });
 }
+
+onEachDatabase('text the database cannot store', (server) => {
+  it('a NUL or an unpaired surrogate anywhere in a body is a 400 naming where, and changes nothing', async () => {
+    const { organization, admin } = await createTenant(server());
+    const cases: [string, string, string][] = [
+      ['POST', '/v1/organizations', '{"name":"a\\u0000b"}'],
+      ['PATCH', `/v1/organizations/${organization.id}`, '{"name":"x\\ud800y"}'],
+      ['POST', `/v1/organizations/${organization.id}/usage`, `{"events":[{"metric":"m","quantity":1,"timestamp":"${new Date().toISOString()}","idempotencyKey":"\\udfff"}]}`],
+      ['PUT', `/v1/organizations/${organization.id}/customizations`, '{"ok":{"bad\\u0000key":1}}'],
+    ];
+    const fields = ['name', 'name', 'events[0].idempotencyKey', 'ok.bad\u0000key'];
+    for (const [i, [method, url, body]] of cases.entries()) {
+      const response = await server().request({ method: method as 'POST', url, auth: method === 'POST' && url === '/v1/organizations' ? 'root' : admin.basic, body });
+      assertErrorEnvelope(response.body, 400);
+      assert.equal(response.body.code, 'unstorable_text', `${url}: ${JSON.stringify(response.body)}`);
+      assert.equal(response.body.field, fields[i]);
+    }
+    const after = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}`, auth: admin.basic });
+    assert.equal(after.body.result.name, organization.name);
+    // Other characters outside the BMP are fine (a paired surrogate is one character).
+    const emoji = await server().request({ method: 'PATCH', url: `/v1/organizations/${organization.id}`, auth: admin.basic, body: { name: 'Orgbase 🚀' } });
+    assert.equal(emoji.status, 200, JSON.stringify(emoji.body));
+    assert.equal(emoji.body.result.name, 'Orgbase 🚀');
+  });
+});

@@ -246,8 +246,16 @@ onEachDatabase('usageCost', (server) => {
       ['from_date=2024-02-30&to_date=2024-03-01', 'from_date'],
       ['from_date=yesterday&to_date=2024-03-01', 'from_date'],
       ['from_date=2024-01-01', 'to_date'],
-      ['from_date=2024-01-01&to_date=2024-01-02&filter=tag:x', 'filter'],
+      ['from_date=2024-01-01&to_date=2024-01-02&filter=Environment', 'filter'],
+      ['from_date=2024-01-01&to_date=2024-01-02&bogus=1', 'bogus'],
+      ['from_date=0000-01-01&to_date=0000-01-02', 'from_date'],
     ];
+    // ClickHouse filters by resource tags only; Orgbase entities have none, so a tag filter matches nothing.
+    for (const query of ['filter=tag:Environment=Production', 'filter=tag:isActive&filter=tag:Department=Engineering']) {
+      const filtered = await get(`from_date=2024-01-01&to_date=2024-01-02&${query}`);
+      assert.equal(filtered.status, 200, JSON.stringify(filtered.body));
+      assert.deepEqual(filtered.body.result, { grandTotalCHC: 0, costs: [] });
+    }
     for (const [query, field] of cases) {
       const response = await get(query);
       assert.equal(response.status, 400, `${query}: ${JSON.stringify(response.body)}`);

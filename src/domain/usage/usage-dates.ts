@@ -9,8 +9,9 @@ const MONTH = /^(\d{4})-(\d{2})$/;
 export function parseDay(value: string, field: string): string {
   const match = DATE.exec(value);
   const date = match && (value.length === 10 ? new Date(`${value}T00:00:00Z`) : new Date(value));
-  if (!date || Number.isNaN(date.getTime()) || (value.length === 10 && date.toISOString().slice(0, 10) !== value)) {
-    throw invalid(field, `${field} must be a date such as 2024-12-19 (or an ISO-8601 date-time)`);
+  // Usage starts with Unix time; earlier years (JavaScript even accepts a year 0) mean a typo.
+  if (!date || Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1970 || (value.length === 10 && date.toISOString().slice(0, 10) !== value)) {
+    throw invalid(field, `${field} must be a date from 1970 on, such as 2024-12-19 (or an ISO-8601 date-time)`);
   }
   return date.toISOString().slice(0, 10);
 }

@@ -18,6 +18,11 @@ const UsageCostQuery = Type.Object(
   {
     from_date: day('Start date for the report.'),
     to_date: day('End date (inclusive) for the report. This date cannot be more than 30 days after from_date (for a maximum queried period of 31 days).'),
+    filter: Type.Optional(
+      Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { maxItems: 20 })], {
+        description: 'Resource tag filters (`tag:<key>`, `tag:<key>=<value>`), as ClickHouse takes them. Orgbase entities carry no tags, so a filter matches none.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,7 +62,9 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response: envelope(UsageCostSchema),
     },
   }, async (request, reply) => {
-    const report = await usage.usageCost(principalOf(request), request.params.organizationId, request.query.from_date, request.query.to_date);
+    const { from_date, to_date, filter } = request.query;
+    const filters = filter === undefined ? [] : Array.isArray(filter) ? filter : [filter];
+    const report = await usage.usageCost(principalOf(request), request.params.organizationId, from_date, to_date, filters);
     // A 31-day report is ~100 KiB of JSON and the service hands out the same (cached) report for
     // a while: serialize it once per report, not once per request. The report holds exactly the
     // schema's fields (UsageCostSchema), so nothing undeclared can pass this way.
