@@ -5,7 +5,7 @@
  * nothing in the database.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { issueLicense, licensePublicKeyX } from '../src/domain/licenses/license-token.js';
 import { systemIds } from '../src/ids.js';
@@ -240,7 +240,7 @@ onEachDatabase('Locktera surface', (server) => {
         fields: { org_id: 'path parameter org_id must be a UUID' },
       });
       refused(await call('DELETE', `/orgs/${id}/api_keys/key-1`, admin.bearer), 400, ['key_id']);
-      refused(await call('PATCH', `/orgs/${id}`, admin.bearer, { role: 'group' }), 400, ['role']);
+      refused(await call('PATCH', `/orgs/${id}`, admin.bearer, { colour: 'blue' }), 400, ['colour']);
       refused(await call('PATCH', `/orgs/${id}`, admin.bearer, { org_name: '' }), 400, ['org_name']);
       refused(await call('PATCH', `/orgs/${id}`, admin.bearer, { org_name: '   ' }), 400, ['org_name']);
       refused(await call('PATCH', `/orgs/${id}`, admin.bearer, { name: '   ' }), 400, ['name']);
@@ -330,6 +330,18 @@ onEachDatabase('Locktera surface', (server) => {
     assert.ok(!('parent_org_id' in top));
     const name = await call('PATCH', `/orgs/${other.id}`, 'root', { org_name: organization.name });
     refused(name, 400, ['org_name']);
+  });
+
+  it('PATCH takes back an Org read with GET: read-only and unkept fields are ignored, a different id is refused', async () => {
+    const { organization, admin } = await team();
+    const read = ok(await call('GET', `/orgs/${organization.id}`, admin.bearer), 200, 'Org');
+    const sent = { ...read, org_name: `${read.org_name} renamed`, role: 'org', first_name: 'A', last_name: 'B', email: 'contact@example.com', mobile_phone: '+1 555 0100' };
+    const updated = ok(await call('PATCH', `/orgs/${organization.id}`, admin.bearer, sent), 200, 'Org');
+    assert.deepEqual(updated, { ...read, org_name: `${read.org_name} renamed` });
+    await unchanged(async () => {
+      refused(await call('PATCH', `/orgs/${organization.id}`, admin.bearer, { ...read, id: randomUUID() }), 400, ['id']);
+      refused(await call('PATCH', `/orgs/${organization.id}`, admin.bearer, { org_name: 'x', tags: [] }), 400, ['tags']);
+    });
   });
 
   it('DELETE takes the organization and its descendants; they are gone for everyone', async () => {

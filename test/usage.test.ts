@@ -296,6 +296,26 @@ onEachDatabase('API calls and monthly consumption', (server) => {
     assert.equal(theirs.body.result.apiCalls, 1);
   });
 
+  it('counts a user\u2019s personal-key calls for the organization in the path, on every surface, when they succeed', async () => {
+    const { organization } = await createTenant(server());
+    const user = await createUserWithKey(server());
+    await joinOrganization(server(), organization.id, user, 15);
+    const { apiCallMeter } = server().orgbase.services;
+    await apiCallMeter.flush();
+    const calls = [
+      await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}`, auth: user.auth }),
+      await server().request({ method: 'GET', url: `/api/organizations/${organization.id}/members/`, auth: user.auth }),
+      await server().request({ method: 'PATCH', url: `/bindplane/v1/organizations/${organization.id}/metadata`, auth: user.auth, body: { name: `Renamed ${organization.id}` } }),
+      await server().request({ method: 'GET', url: `/orgs/${organization.id}`, auth: user.auth }),
+    ];
+    calls.forEach((call) => assert.equal(call.status, 200, JSON.stringify(call.body)));
+    // Refused calls are not charged to the organization they name.
+    assert.equal((await server().request({ method: 'DELETE', url: `/v1/organizations/${organization.id}/members/${user.id}/nothing`, auth: user.auth })).status, 404);
+    await apiCallMeter.flush();
+    const response = await server().request({ method: 'GET', url: `/v1/organizations/${organization.id}/consumption`, auth: 'root' });
+    assert.equal(response.body.result.apiCalls, 4);
+  });
+
   it('keeps the counts when a write fails, and writes them with the next flush', async () => {
     const { organization, admin } = await createTenant(server());
     const { apiCallMeter, db } = server().orgbase.services;

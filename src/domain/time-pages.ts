@@ -8,6 +8,12 @@ import { invalid } from './errors.js';
 import { decodeCursor, pageSize, toPage, type Page } from './pagination.js';
 import { parseTimestamp } from './timestamps.js';
 
+/**
+ * The deepest offset served: an offset page reads every row before it (for the children audit,
+ * that many per descendant). Deeper pages narrow the window instead (from/to).
+ */
+export const MAX_OFFSET = 10_000;
+
 export interface TimePageQuery {
   /** ISO-8601, inclusive; errors name it `from_date`. */
   fromDate?: string | undefined;
@@ -37,7 +43,9 @@ export function planTimePage(query: TimePageQuery): TimePagePlan {
   const to = query.toDate === undefined ? undefined : parseTimestamp(query.toDate, 'to_date');
   if (from && to && from > to) throw invalid('from_date', 'from_date must not be after to_date');
   const { offset } = query;
-  if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0)) throw invalid('offset', 'offset must be a non-negative integer');
+  if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0 || offset > MAX_OFFSET)) {
+    throw invalid('offset', `offset must be a whole number from 0 to ${MAX_OFFSET}: narrow the window with from/to to go further back`);
+  }
   if (offset !== undefined && query.cursor !== undefined) throw invalid('cursor', 'pass either a cursor or an offset, not both');
   const after = query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined;
   const size = pageSize(query);

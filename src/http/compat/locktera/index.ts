@@ -19,7 +19,9 @@
  * - `PATCH /orgs/{org_id}` takes `org_name` (L1) or `name` (L2; both given and different → 400),
  *   `parent_org_id` (a move; null moves to the top, root key only) and `customizations` as a JSON
  *   merge patch (RFC 7396; use PUT …/customizations to replace). One core update: all or nothing.
- *   Other Org fields in the body are unknown fields (400): they are read-only or not kept.
+ *   The rest of L1's Org is accepted, so a GET answer can be sent back changed: `id` must be the
+ *   organization's own (else 400); `root_org_id`, `created_at` (read-only) and `role`, the contact
+ *   fields (not kept) are ignored. Any other field is unknown (400).
  * - `DELETE /orgs/{org_id}` is 204 with no body (L1; L2's `{"message"}` body conflicts), and takes
  *   the organization's descendants with it (L1: "all associated data within the hierarchy").
  * - `GET /org` is the key's organization: an organization key's own; a personal key's user's active

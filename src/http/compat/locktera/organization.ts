@@ -3,6 +3,8 @@
  * organization in the Org shape (one read of the core), and `page`/`limit`.
  */
 import { workingOrganization } from '../../../domain/current-organization.js';
+import { invalid } from '../../../domain/errors.js';
+import { MAX_OFFSET } from '../../../domain/time-pages.js';
 import type { Principal } from '../../../domain/principal.js';
 import type { Services } from '../../../services.js';
 import { toOrg } from './mappers.js';
@@ -21,5 +23,8 @@ export async function loadOrg(services: Services, principal: Principal, id: stri
 /** `page` (from 1) and `limit` as an offset and a limit. */
 export function sliceOf(query: { page?: number | undefined; limit?: number | undefined }) {
   const limit = query.limit ?? DEFAULT_LIMIT;
-  return { limit, offset: ((query.page ?? 1) - 1) * limit };
+  const offset = ((query.page ?? 1) - 1) * limit;
+  // Each page reads every row before it: deep pages narrow the window (start/end) instead.
+  if (offset > MAX_OFFSET) throw invalid('page', `page × limit may reach at most ${MAX_OFFSET} rows in: narrow the list with start/end`);
+  return { limit, offset };
 }

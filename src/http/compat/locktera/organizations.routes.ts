@@ -71,7 +71,8 @@ export const lockteraOrganizationRoutes: FastifyPluginAsyncTypebox<{ services: S
   }, async (request) => {
     const principal = principalOf(request);
     const { org_id: id } = request.params;
-    const { org_name, name, parent_org_id, customizations } = request.body;
+    const { org_name, name, parent_org_id, customizations, id: bodyId } = request.body;
+    if (bodyId !== undefined && bodyId.toLowerCase() !== id) throw invalid('id', 'id: an organization\u2019s id cannot change; it must be the one in the path.');
     if (org_name !== undefined && name !== undefined && org_name.trim() !== name.trim()) {
       throw invalid('name', 'name: org_name and name are the same field; they must be equal when both are given.');
     }

@@ -116,6 +116,15 @@ export const PatchOrgBody = Type.Object(
       Type.Union([uuid('Move under this organization.'), Type.Null()], { description: 'Move under this organization (admin of both); null: to the top (root key only).' }),
     ),
     customizations: Type.Optional(CustomizationsPatchSchema),
+    // The rest of L1's Org, so an Org read with GET can be sent back changed: read-only or not kept.
+    id: Type.Optional(Type.String({ maxLength: 64, description: 'Read-only: must be the organization\u2019s own id when given.' })),
+    root_org_id: Type.Optional(Type.String({ maxLength: 64, description: 'Read-only; ignored.' })),
+    created_at: Type.Optional(Type.String({ maxLength: 64, description: 'Read-only; ignored.' })),
+    role: Type.Optional(Type.String({ maxLength: 64, description: 'Not kept by Orgbase; ignored.' })),
+    first_name: Type.Optional(Type.String({ maxLength: 256, description: 'Not kept by Orgbase; ignored.' })),
+    last_name: Type.Optional(Type.String({ maxLength: 256, description: 'Not kept by Orgbase; ignored.' })),
+    email: Type.Optional(Type.String({ maxLength: 320, description: 'Not kept by Orgbase; ignored.' })),
+    mobile_phone: Type.Optional(Type.String({ maxLength: 64, description: 'Not kept by Orgbase; ignored.' })),
   },
   { additionalProperties: false },
 );
