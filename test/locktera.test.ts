@@ -480,6 +480,9 @@ onEachDatabase('Locktera surface', (server) => {
     for (let page = 1; page <= 3; page++) pages.push(...ok(await call('GET', `/orgs/${organization.id}/api_keys?page=${page}&limit=2`, admin.bearer), 200, 'ApiKeyList'));
     assert.deepEqual(pages, all);
     assert.deepEqual(ok(await call('GET', `/orgs/${organization.id}/api_keys?page=4&limit=2`, admin.bearer), 200, 'ApiKeyList'), []);
+    // Deep pages read every row before them: they stop at 10,000 rows in.
+    ok(await call('GET', `/orgs/${organization.id}/children_audit?page=101&limit=100`, admin.bearer), 200, 'AuditLogList');
+    for (const list of ['children_audit', 'access_log', 'api_keys']) refused(await call('GET', `/orgs/${organization.id}/${list}?page=102&limit=100`, admin.bearer), 400, ['page']);
 
     // Three children on three days: the audit pages and filters by date.
     const days: string[] = [];
