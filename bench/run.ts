@@ -175,6 +175,7 @@ async function main(): Promise<void> {
       const runUsage = () =>
         runUsageScenarios({
           client,
+          databaseUrl: settings.databaseUrl,
           orgbase,
           startOrgbase,
           rootKey,

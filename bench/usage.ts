@@ -4,6 +4,7 @@
  *  1. usageCost: GET /v1/organizations/{id}/usageCost over the 31 days of an organization holding
  *     10,000,000 events (bench/usage-seed.ts), with its admin key; checked once against SQL sums
  *     over usage_events, then autocannon at the usual connections and at 1. Target: p99 ≤ 50 ms.
+ *     Beside it (not judged): what a report costs to build when it is not cached (bench/usage-build.ts).
  *  2. ingest: batches of 1,000 new events, a few connections (bench/ingest.ts). Target ≥ 20,000 events/s.
  *  3. the API-call meter: GET /v1/organizations/{id} (the main table's scenario, same organization
  *     and key) against two fresh Orgbase processes that differ only in ORGBASE_METER_API_CALLS,
@@ -13,11 +14,13 @@
  */
 import type pg from 'pg';
 import { measureIngest, type IngestResult } from './ingest.js';
+import { measureReportBuilds, type BuildLatency } from './usage-build.js';
+import { loadUsageConfig } from '../src/usage-config.js';
 import { measurePair, segment, summarize, warmUp, type LoadResult, type LoadSpec, type Segment } from './load.js';
 import type { CpuMeter } from './machine.js';
 import type { Server } from './processes.js';
 import { evaluate, type ScenarioResult } from './report.js';
-import { checkReportAgainstEvents, countApiCalls, countIngested, prepareUsage, REPORT_DAYS, type ReportCheck, type UsageFixture } from './usage-seed.js';
+import { checkReportAgainstEvents, countApiCalls, countIngested, prepareUsage, REPORT_DAYS, USAGE_PRICES, type ReportCheck, type UsageFixture } from './usage-seed.js';
 
 export const INGEST_TARGET_EVENTS_PER_SECOND = 20_000;
 export const METER_MIN_RATIO = 0.95;
@@ -43,6 +46,8 @@ export interface UsageResult {
     check: ReportCheck;
     loaded: LoadResult;
     unloaded: LoadResult | undefined;
+    /** Building the report without the cache, in-process (not judged). */
+    builds: BuildLatency[];
     problems: string[];
     pass: boolean;
     otherCpuPercent: number | undefined;
@@ -81,6 +86,8 @@ async function measureAlone(spec: LoadSpec, options: { seconds: number; rounds: 
 
 export async function runUsageScenarios(ctx: {
   client: pg.Client;
+  /** The bench database (the uncached report build is measured in this process against it). */
+  databaseUrl: string;
   /** The main Orgbase process (default configuration: API calls metered). */
   orgbase: Server;
   /** Starts another Orgbase process like the main one, with these variables added (and stopped with it). */
@@ -120,6 +127,16 @@ export async function runUsageScenarios(ctx: {
     settings.unloadedDurationSeconds > 0
       ? await measureAlone({ ...costSpec, connections: 1 }, { seconds: settings.unloadedDurationSeconds, rounds: 1, warmupSeconds: Math.min(1, settings.warmupSeconds) })
       : undefined;
+  const builds = await measureReportBuilds({
+    databaseUrl: ctx.databaseUrl,
+    organizationId: report.id,
+    from: report.from,
+    to: report.to,
+    prices: loadUsageConfig({ ORGBASE_USAGE_PRICES: JSON.stringify(USAGE_PRICES) }).usagePrices, // as the servers read them
+    seconds: Math.max(1, settings.unloadedDurationSeconds),
+    concurrencies: [1, 8],
+  });
+  log(`usageCost uncached build (query + report + JSON, in-process): ${builds.map((b) => `${b.concurrency} at a time p50 ${b.p50Ms.toFixed(2)} ms, p99 ${b.p99Ms.toFixed(2)} ms, ${b.buildsPerSecond.toFixed(0)}/s`).join('; ')}`);
   const costProblems = [...loadProblems(loaded), ...(unloaded ? loadProblems(unloaded).map((p) => `1 connection: ${p}`) : [])];
   log(
     `usageCost: ${settings.connections} connections p50 ${loaded.p50Ms.toFixed(2)} ms, p99 ${loaded.p99Ms.toFixed(2)} ms, ${loaded.requestsPerSecond.toFixed(0)} req/s` +
@@ -212,7 +229,7 @@ export async function runUsageScenarios(ctx: {
   ];
   return {
     fixture,
-    usageCost: { path, records: answer.costs.length, check, loaded, unloaded, problems: costProblems, pass: usageCostPass, otherCpuPercent: costCpu },
+    usageCost: { path, records: answer.costs.length, check, loaded, unloaded, builds, problems: costProblems, pass: usageCostPass, otherCpuPercent: costCpu },
     ingest: { ...ingested, stored, problems: ingestProblems, pass: ingestPass, otherCpuPercent: ingestCpu },
     meter,
     meterCount: { counted, answered },
@@ -242,6 +259,10 @@ export function describeUsage(result: UsageResult, settings: UsageSettings): str
         ` (${cost.unloaded.p99Ms <= USAGE_COST_P99_LIMIT_MS ? 'within' : 'over'} ${USAGE_COST_P99_LIMIT_MS} ms)`,
     );
   }
+  lines.push(
+    `    served from the report cache (≤ ORGBASE_FLUSH_INTERVAL_MS old, dropped on ingest); building it uncached (query + report + JSON, in-process): ` +
+      cost.builds.map((b) => `${b.concurrency} at a time p50 ${b.p50Ms.toFixed(2)} ms, p99 ${b.p99Ms.toFixed(2)} ms (${b.buildsPerSecond.toFixed(0)}/s)`).join('; '),
+  );
   lines.push(
     `  ingest (POST …/usage, batches of ${ingest.batchSize} new events, ${format(ingest.batchBytes / 1024)} KiB each, random UUID idempotency keys, ` +
       `${ingest.connections} connections, ${ingest.seconds.toFixed(1)} s after ${settings.warmupSeconds} s warm-up): ` +

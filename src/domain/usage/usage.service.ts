@@ -6,23 +6,20 @@
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
-import { COST_CATEGORIES, type MetricPrice } from '../../usage-config.js';
 import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
 import { invalid, notFound } from '../errors.js';
 import { organizationExists } from '../organizations/organizations.queries.js';
 import type { Principal } from '../principal.js';
 import { parseTimestamp } from '../timestamps.js';
 import { ReportCache } from './report-cache.js';
+import { credits, priced, usageCostReport } from './usage-cost-report.js';
 import { addDays, daysBetween, parseDay, parseMonth, utcDay } from './usage-dates.js';
-import { dailyUsage, ingestUsageEvents, monthlyUsage, NO_PROJECT, projectsOfOrganization, type NewUsageEvent } from './usage.queries.js';
+import { dailyUsage, ingestUsageEvents, monthlyUsage, projectsOfOrganization, type NewUsageEvent } from './usage.queries.js';
 import {
   API_CALLS_METRIC,
   STORAGE_METRIC,
   type Consumption,
-  type MetricUsage,
   type UsageCost,
-  type UsageCostMetrics,
-  type UsageCostRecord,
   type UsageEvent,
   type UsageIngestResult,
 } from './usage.schemas.js';
@@ -42,7 +39,6 @@ const MAX_CACHED_REPORTS = 200;
 export function createUsageService(deps: { db: Db; clock: Clock; config: UsageConfig }) {
   const { db, clock, config } = deps;
   const reports = new ReportCache<UsageCost>({ clock, ttlMs: config.flushIntervalMs, maxEntries: MAX_CACHED_REPORTS });
-  const priceOf = (metric: string): MetricPrice => config.usagePrices[metric] ?? { unitPrice: 0, category: 'compute' };
   /** The first day events may still land on; every earlier day is final. */
   const firstOpenDay = () => addDays(utcDay(clock.now()), -config.usageLateDays);
 
@@ -79,38 +75,7 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
   async function buildUsageCost(organizationId: string, from: string, to: string): Promise<UsageCost> {
     const rows = await dailyUsage(db, organizationId, from, to);
     if (rows.length === 0) throw notFound('Organization', organizationId);
-    const organizationName = rows[0]!.organization_name;
-    const openFrom = firstOpenDay();
-    const records: UsageCostRecord[] = [];
-    let current: UsageCostRecord | undefined;
-    for (const row of rows) {
-      if (row.day === null || row.metric === null || row.quantity === null) continue;
-      const isProject = row.project_id !== NO_PROJECT;
-      const entityId = isProject ? row.project_id! : organizationId;
-      if (current === undefined || current.date !== row.day || current.entityId !== entityId) {
-        current = {
-          dataWarehouseId: organizationId,
-          serviceId: isProject ? entityId : null,
-          date: row.day,
-          entityType: isProject ? 'service' : 'datawarehouse',
-          entityId,
-          // A deleted project keeps its usage; its name is gone with it.
-          entityName: isProject ? (row.project_name ?? `deleted project ${entityId}`) : organizationName,
-          metrics: zeroMetrics(),
-          totalCHC: 0,
-          locked: row.day < openFrom,
-          usage: [],
-        };
-        records.push(current);
-      }
-      const usage = priced(row.metric, Number(row.quantity));
-      current.usage.push(usage);
-      const field = `${priceOf(row.metric).category}CHC` as keyof UsageCostMetrics;
-      current.metrics[field] = credits(current.metrics[field] + usage.costCHC);
-      current.totalCHC = credits(current.totalCHC + usage.costCHC);
-    }
-    const grandTotalCHC = credits(records.reduce((sum, record) => sum + record.totalCHC, 0));
-    return { grandTotalCHC, costs: records };
+    return usageCostReport(rows, { organizationId, openFrom: firstOpenDay(), prices: config.usagePrices });
   }
 
   return {
@@ -155,7 +120,7 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
       const period = parseMonth(month ?? utcDay(clock.now()).slice(0, 7), 'month');
       await requireReadableOrganization(db, principal, organizationId);
       const rows = await monthlyUsage(db, organizationId, period.from, period.to);
-      const metrics = rows.map((row) => ({ ...priced(row.metric, Number(row.quantity)), events: Number(row.events) }));
+      const metrics = rows.map((row) => ({ ...priced(config.usagePrices, row.metric, Number(row.quantity)), events: Number(row.events) }));
       const storage = rows.find((row) => row.metric === STORAGE_METRIC);
       return {
         organizationId,
@@ -167,17 +132,6 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
       };
     },
   };
-
-  function priced(metric: string, quantity: number): MetricUsage {
-    const { unitPrice } = priceOf(metric);
-    return { metric, quantity, unitPrice, costCHC: credits(quantity * unitPrice) };
-  }
 }
 
 export type UsageService = ReturnType<typeof createUsageService>;
-
-/** Credits to 9 decimals: sums of binary fractions would otherwise print as 0.30000000000000004. */
-const credits = (value: number): number => Number(value.toFixed(9));
-
-const zeroMetrics = (): UsageCostMetrics =>
-  Object.fromEntries(COST_CATEGORIES.map((category) => [`${category}CHC`, 0])) as UsageCostMetrics;
