@@ -252,16 +252,16 @@ onEachDatabase('customizations', (server) => {
         mentions: ['65536 bytes'],
       },
       {
-        // PostgreSQL's jsonb cannot hold these: a 400, not a 500.
+        // PostgreSQL's jsonb cannot hold these: a 400 (from the HTTP layer, for every body), not a 500.
         send: () => put(s, organization.id, { theme: { nul: 'a\u0000b' } }, admin.basic),
-        code: 'customization_value_invalid',
-        field: 'customizations.theme.nul',
+        code: 'unstorable_text',
+        field: 'theme.nul',
         mentions: ['NUL'],
       },
       {
         send: () => s.request({ method: 'PUT', url: url(organization.id), auth: admin.basic, body: '{"half": "\\ud800"}' }),
-        code: 'customization_value_invalid',
-        field: 'customizations.half',
+        code: 'unstorable_text',
+        field: 'half',
         mentions: ['surrogate'],
       },
     ];
