@@ -8,8 +8,7 @@ import { pino } from 'pino';
 import type { Config } from './config.js';
 import { notFound } from './domain/errors.js';
 import { requestId } from './ids.js';
-import { meterApiCalls } from './http/api-call-metering.js';
-import { recordAuthenticationAttempts } from './http/access-log.js';
+import { accountForRequests } from './http/request-accounting.js';
 import { healthRoutes } from './http/health.routes.js';
 import { bindplaneSurface } from './http/compat/bindplane/index.js';
 import { lockteraSurface } from './http/compat/locktera/index.js';
@@ -17,7 +16,7 @@ import { postHogSurface } from './http/compat/posthog/index.js';
 import { nativeSurface, sendNativeError } from './http/native/index.js';
 import { registerOpenApi, registerOpenApiDocument } from './http/openapi.js';
 import { RequestLog } from './http/request-log.js';
-import { refuseUnstorableText } from './http/storable-text.js';
+import { refuseUnstorableTextInBodies } from './http/storable-text.js';
 import { lowercaseRequestUuids } from './http/uuid-case.js';
 import { validatorCompiler } from './http/validation.js';
 import type { Services } from './services.js';
@@ -62,13 +61,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // JSON only: a text/plain body would otherwise reach validation as a string (or pass on DELETE).
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
-  recordAuthenticationAttempts(app, options.services.accessLog);
+  accountForRequests(app, { accessLog: options.services.accessLog, meter: options.config.meterApiCalls ? options.services.apiCallMeter : undefined });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  app.addHook('preValidation', refuseUnstorableText);
+  refuseUnstorableTextInBodies(app);
   app.addHook('preHandler', lowercaseRequestUuids);
-  if (options.config.meterApiCalls) meterApiCalls(app, options.services.apiCallMeter);
 
   // Outside any surface, errors and unknown routes use the native (ClickHouse) envelope.
   app.setErrorHandler((error, request, reply) => sendNativeError(error, request, reply));

@@ -1,10 +1,10 @@
 /**
- * Feeds the access log: one app-level `onResponse` hook hands each request's authentication attempt
- * (remembered by authenticateRequest) to the recorder once the response has been sent — so the
- * route pattern and status are known, and nothing is added before the response. Requests that
- * never attempted authentication (health, docs, unknown routes) record nothing.
+ * Describes a request's authentication attempt (remembered by authenticateRequest) for the access
+ * log, once the response has been sent — so the route pattern and status are known, and nothing
+ * is added before the response (request-accounting.ts calls these). Requests that never attempted
+ * authentication (health, docs, unknown routes) record nothing.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessLogRecorder, AuthenticationAttempt } from '../domain/access-log/access-log.recorder.js';
 import type { Principal } from '../domain/principal.js';
 import type { AuthFailure } from './authenticate.js';
@@ -12,18 +12,24 @@ import { pathOrganizationId } from './path-organization.js';
 
 const MAX_USER_AGENT = 512;
 
-export function recordAuthenticationAttempts(app: FastifyInstance, recorder: Pick<AccessLogRecorder, 'record' | 'attachLogger'>): void {
-  app.decorateRequest('authFailure', undefined);
-  recorder.attachLogger(app.log);
-  app.addHook('onResponse', (request, reply, done) => {
-    const principal = request.principal;
-    if (principal !== undefined) recorder.record(successOf(principal, request, reply));
-    else if (request.authFailure !== undefined) recorder.record(failureOf(request.authFailure, request, reply));
-    done();
-  });
+/**
+ * A success, unless one of its (credential, IP, organization) was kept this minute already — most
+ * successes repeat one, so the recorder is asked before the attempt is described.
+ * `organizationId`: the organization the request belongs to (see request-accounting.ts).
+ */
+export function recordSuccess(recorder: AttemptRecorder, principal: Principal, request: FastifyRequest, reply: FastifyReply, organizationId: string | null): void {
+  if (recorder.isRepeatSuccess(principal.kind === 'root' ? 'root' : principal.keyId, request.ip ?? null, organizationId)) return;
+  recorder.record(successOf(principal, request, reply, organizationId));
 }
 
-function successOf(principal: Principal, request: FastifyRequest, reply: FastifyReply): AuthenticationAttempt {
+/** Every failure is kept. */
+export function recordFailure(recorder: AttemptRecorder, failure: AuthFailure, request: FastifyRequest, reply: FastifyReply): void {
+  recorder.record(failureOf(failure, request, reply));
+}
+
+export type AttemptRecorder = Pick<AccessLogRecorder, 'record' | 'isRepeatSuccess'>;
+
+function successOf(principal: Principal, request: FastifyRequest, reply: FastifyReply, organizationId: string | null): AuthenticationAttempt {
   return {
     outcome: 'success',
     credentialKind: principal.kind,
@@ -32,7 +38,7 @@ function successOf(principal: Principal, request: FastifyRequest, reply: Fastify
     actorType: principal.actor.type,
     actorId: principal.actor.id,
     reason: null,
-    ...requestFacts(request, reply),
+    ...requestFacts(request, reply, organizationId),
   };
 }
 
@@ -49,14 +55,14 @@ function failureOf(failure: AuthFailure, request: FastifyRequest, reply: Fastify
     credentialOrganizationId: credential.organizationId,
     ...actor,
     reason: failure.reason,
-    ...requestFacts(request, reply),
+    ...requestFacts(request, reply, pathOrganizationId(request)),
   };
 }
 
-function requestFacts(request: FastifyRequest, reply: FastifyReply) {
+function requestFacts(request: FastifyRequest, reply: FastifyReply, organizationId: string | null) {
   const userAgent = request.headers['user-agent'];
   return {
-    pathOrganizationId: pathOrganizationId(request),
+    pathOrganizationId: organizationId,
     ip: request.ip ?? null,
     userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT),
     method: request.method,

@@ -4,7 +4,7 @@
  * holding one anywhere — value or member name — is a 400 naming where, before any route sees it,
  * instead of a 500 from the database or a silent change of the value.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { invalid } from '../domain/errors.js';
 
 const UNSTORABLE = /[\u0000\p{Cs}]/u;
@@ -35,4 +35,19 @@ export async function refuseUnstorableText(request: FastifyRequest): Promise<voi
   if (field !== undefined) {
     throw invalid(field || 'body', `body field ${field} contains a NUL character or an unpaired UTF-16 surrogate, which cannot be stored`, 'unstorable_text');
   }
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Adds the check to every route that takes a body, before its validation. Routes without one
+ * (every GET, the hot reads) do not pay for a hook that would find nothing.
+ */
+export function refuseUnstorableTextInBodies(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((method) => BODY_METHODS.has(method))) return;
+    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [refuseUnstorableText, ...existing] as RouteOptions['preValidation'];
+  });
 }

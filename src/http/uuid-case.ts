@@ -36,5 +36,6 @@ function lowercaseUuids(value: unknown, depth: number): unknown {
 export async function lowercaseRequestUuids(request: FastifyRequest): Promise<void> {
   lowercaseUuids(request.params, 0);
   lowercaseUuids(request.query, 0);
-  if (request.routeOptions.config.verbatimBody !== true) lowercaseUuids(request.body, 0);
+  // Bodyless requests (the hot reads) skip the route lookup: routeOptions builds an object per access.
+  if (request.body !== undefined && request.body !== null && request.routeOptions.config.verbatimBody !== true) lowercaseUuids(request.body, 0);
 }

@@ -95,13 +95,17 @@ export function createAccessLogRecorder(deps: { db: Db; clock: Clock; ids: Ids; 
    * maps rather than one concatenated key: the key strings are the same objects request after
    * request (hashes cached), so a repeat costs three lookups and no allocation.
    */
-  function firstThisMinute(attempt: AuthenticationAttempt, organizationId: string | null, at: number): boolean {
+  function enterMinute(at: number): void {
     const minute = Math.floor(at / MINUTE_MS);
     if (minute !== seenMinute || seenCount >= MAX_SEEN_SUCCESSES) {
       seenSuccesses.clear();
       seenCount = 0;
       seenMinute = minute;
     }
+  }
+
+  function firstThisMinute(attempt: AuthenticationAttempt, organizationId: string | null, at: number): boolean {
+    enterMinute(at);
     const credential = attempt.credentialId ?? attempt.credentialKind;
     let byIp = seenSuccesses.get(credential);
     if (byIp === undefined) seenSuccesses.set(credential, (byIp = new Map()));
@@ -169,6 +173,15 @@ export function createAccessLogRecorder(deps: { db: Db; clock: Clock; ids: Ids; 
   }
 
   return {
+    /**
+     * Whether a success of this (credential id, or kind for root; IP; organization) was kept this
+     * minute already, so the caller need not describe it. Marks nothing: `record` does.
+     */
+    isRepeatSuccess(credential: string, ip: string | null, organizationId: string | null): boolean {
+      enterMinute(clock.now().getTime());
+      return seenSuccesses.get(credential)?.get(ip)?.has(organizationId) === true;
+    },
+
     /** Synchronous by design: a request never waits for the access log. */
     record(attempt: AuthenticationAttempt): void {
       if (stopped) {
