@@ -83,19 +83,32 @@ export async function requireOrganizationAccess(
 }
 
 /**
- * Read access for a list. Keys are tied to organizations that exist; root is not, so for root the
- * organization must be live too: an empty list would say that it exists.
+ * Access to an organization that must exist. Keys are tied to organizations that exist (and a
+ * personal key reaches only live ones); root is not, so for root the organization is looked up
+ * too — live, or also deleted where its trail outlives it (`includeDeleted`).
  */
+export async function requireExistingOrganizationAccess(
+  db: Db,
+  principal: Principal,
+  organizationId: string,
+  access: Access,
+  options: { object?: ScopeObject; includeDeleted?: boolean } = {},
+): Promise<Grant> {
+  const grant = await requireOrganizationAccess(db, principal, organizationId, access, options.object);
+  if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: options.includeDeleted ?? false }))) {
+    throw notFound('Organization', organizationId);
+  }
+  return grant;
+}
+
+/** Read access for a list: an empty list would say that the organization exists. */
 export async function requireReadableOrganization(
   db: Db,
   principal: Principal,
   organizationId: string,
   object: ScopeObject = 'organization',
 ): Promise<void> {
-  await requireOrganizationAccess(db, principal, organizationId, 'read', object);
-  if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
-    throw notFound('Organization', organizationId);
-  }
+  await requireExistingOrganizationAccess(db, principal, organizationId, 'read', { object });
 }
 
 /** `*` grants everything; `x:write` grants `x:read`. */

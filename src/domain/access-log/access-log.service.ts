@@ -16,9 +16,7 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { Ids } from '../../ids.js';
-import { requireOrganizationAccess } from '../access.js';
-import { notFound } from '../errors.js';
-import { organizationExists } from '../organizations/organizations.queries.js';
+import { requireExistingOrganizationAccess } from '../access.js';
 import type { Page } from '../pagination.js';
 import { planTimePage, toTimePage } from '../time-pages.js';
 import type { Principal } from '../principal.js';
@@ -47,10 +45,7 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; ids: Ids; c
 
     async list(principal: Principal, organizationId: string, query: AccessLogQuery): Promise<Page<AccessEvent>> {
       const plan = planTimePage({ ...query, fromDate: query.from, toDate: query.to });
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: true }))) {
-        throw notFound('Organization', organizationId);
-      }
+      await requireExistingOrganizationAccess(db, principal, organizationId, 'admin', { includeDeleted: true });
       const rows = await listAccessLog(db, {
         organizationId,
         from: plan.from,

@@ -1,10 +1,9 @@
 import type { Db } from '../../db/database.js';
-import { requireOrganizationAccess } from '../access.js';
+import { requireExistingOrganizationAccess } from '../access.js';
 import { notFound } from '../errors.js';
 import type { Page } from '../pagination.js';
 import { planTimePage, toTimePage, type TimePageQuery } from '../time-pages.js';
 import type { Principal } from '../principal.js';
-import { organizationExists } from '../organizations/organizations.queries.js';
 import { findActivity, listActivities, type ActivityRow } from './activities.queries.js';
 import { listDescendantActivities } from './children-activities.queries.js';
 import { KEY_ACTIVITY_TYPES, MEMBER_ACTIVITY_TYPES, type Activity } from './activities.schemas.js';
@@ -19,10 +18,7 @@ export function createActivitiesService(deps: { db: Db }) {
 
   /** Keys reach only their own live organization; root also reads the trail of deleted ones. */
   async function requireReadable(principal: Principal, organizationId: string): Promise<void> {
-    await requireOrganizationAccess(db, principal, organizationId, 'read');
-    if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: true }))) {
-      throw notFound('Organization', organizationId);
-    }
+    await requireExistingOrganizationAccess(db, principal, organizationId, 'read', { includeDeleted: true });
   }
 
   return {
@@ -46,10 +42,7 @@ export function createActivitiesService(deps: { db: Db }) {
      */
     async listDescendants(principal: Principal, organizationId: string, query: DescendantActivityQuery): Promise<Page<Activity>> {
       const plan = planTimePage(query);
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
-        throw notFound('Organization', organizationId);
-      }
+      await requireExistingOrganizationAccess(db, principal, organizationId, 'admin');
       const rows = await listDescendantActivities(db, {
         organizationId,
         from: plan.from,

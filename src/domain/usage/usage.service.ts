@@ -6,9 +6,8 @@
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
-import { requireOrganizationAccess, requireReadableOrganization } from '../access.js';
+import { requireExistingOrganizationAccess, requireReadableOrganization } from '../access.js';
 import { invalid, notFound } from '../errors.js';
-import { organizationExists } from '../organizations/organizations.queries.js';
 import type { Principal } from '../principal.js';
 import { parseTimestamp } from '../timestamps.js';
 import { ReportCache } from './report-cache.js';
@@ -82,10 +81,7 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
     /** Counts each event once (by idempotency key), in one statement with the rollup: all or nothing. */
     async ingest(principal: Principal, organizationId: string, events: UsageEvent[]): Promise<UsageIngestResult> {
       const rows = toNewEvents(events);
-      await requireOrganizationAccess(db, principal, organizationId, 'admin');
-      if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
-        throw notFound('Organization', organizationId);
-      }
+      await requireExistingOrganizationAccess(db, principal, organizationId, 'admin');
       await requireProjects(organizationId, rows);
       const accepted = await ingestUsageEvents(db, organizationId, rows, clock.now());
       if (accepted > 0) reports.invalidate(organizationId);
@@ -102,16 +98,10 @@ export function createUsageService(deps: { db: Db; clock: Clock; config: UsageCo
       if (daysBetween(from, to) > MAX_REPORT_DAYS) {
         throw invalid('to_date', `to_date cannot be more than ${MAX_REPORT_DAYS - 1} days after from_date (at most ${MAX_REPORT_DAYS} days)`, 'period_too_long');
       }
-      await requireOrganizationAccess(db, principal, organizationId, 'read');
       // Keys of a deleted organization stop working at once; root's reach must end as soon (the cache may hold its report).
-      if (principal.kind === 'root' && !(await organizationExists(db, organizationId, { includeDeleted: false }))) {
-        throw notFound('Organization', organizationId);
-      }
+      await requireExistingOrganizationAccess(db, principal, organizationId, 'read');
       // Only resource tags can be filtered on (ClickHouse), and no Orgbase entity carries tags: nothing matches.
-      if (filters.length > 0) {
-        if (!(await organizationExists(db, organizationId, { includeDeleted: false }))) throw notFound('Organization', organizationId);
-        return { grandTotalCHC: 0, costs: [] };
-      }
+      if (filters.length > 0) return { grandTotalCHC: 0, costs: [] };
       return reports.get(organizationId, `${from}|${to}`, () => buildUsageCost(organizationId, from, to));
     },
 
