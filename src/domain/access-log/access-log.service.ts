@@ -18,21 +18,14 @@ import type { Db } from '../../db/database.js';
 import type { Ids } from '../../ids.js';
 import { requireExistingOrganizationAccess } from '../access.js';
 import type { Page } from '../pagination.js';
-import { planTimePage, toTimePage } from '../time-pages.js';
+import { planTimePage, toTimePage, type TimePageQuery } from '../time-pages.js';
 import type { Principal } from '../principal.js';
 import { listAccessLog, type AccessLogRow } from './access-log.queries.js';
 import { createAccessLogRecorder } from './access-log.recorder.js';
 import type { AccessEvent, AccessOutcome } from './access-log.schemas.js';
 
-export interface AccessLogQuery {
-  /** ISO-8601, inclusive. */
-  from?: string | undefined;
-  /** ISO-8601, inclusive. */
-  to?: string | undefined;
-  limit?: number | undefined;
-  cursor?: string | undefined;
-  /** Offset paging instead of the cursor. */
-  offset?: number | undefined;
+/** A trail's window and page (as activities take them), and which outcomes. */
+export interface AccessLogQuery extends TimePageQuery {
   outcome?: AccessOutcome | undefined;
 }
 
@@ -44,7 +37,7 @@ export function createAccessLogService(deps: { db: Db; clock: Clock; ids: Ids; c
     ...recorder,
 
     async list(principal: Principal, organizationId: string, query: AccessLogQuery): Promise<Page<AccessEvent>> {
-      const plan = planTimePage({ ...query, fromDate: query.from, toDate: query.to });
+      const plan = planTimePage(query);
       await requireExistingOrganizationAccess(db, principal, organizationId, 'admin', { includeDeleted: true });
       const rows = await listAccessLog(db, {
         organizationId,

@@ -32,7 +32,7 @@ export const accessLogRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
     },
   }, async (request) => {
     const { from_date, to_date, outcome, limit, cursor } = request.query;
-    const query = { from: from_date, to: to_date, outcome, limit, cursor };
+    const query = { fromDate: from_date, toDate: to_date, outcome, limit, cursor };
     return okPage(request, await services.accessLog.list(principalOf(request), request.params.organizationId, query));
   });
 };

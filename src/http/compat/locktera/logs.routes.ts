@@ -3,7 +3,8 @@
  * paged with `page`/`limit` and filtered with `start`/`end` (inclusive).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { TimePageQuery } from '../../../domain/time-pages.js';
 import type { Services } from '../../../services.js';
 import { principalOf } from '../../principal.js';
 import { errorResponses } from './errors.js';
@@ -14,6 +15,9 @@ import { AccessLogEntry, AuditLogEntry, LogQuery, OrgParams } from './schemas.js
 const tags = ['Locktera'];
 /** The core names the date bounds from_date/to_date (the native query's names): Locktera says start/end. */
 const lockteraFields = { from_date: 'start', to_date: 'end' };
+
+/** Locktera's page/limit and start/end as the core's trail page (both logs take the same). */
+const pageOf = (query: Static<typeof LogQuery>): TimePageQuery => ({ ...sliceOf(query), fromDate: query.start, toDate: query.end });
 
 export const lockteraLogRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get('/:org_id/access_log', {
@@ -28,12 +32,7 @@ export const lockteraLogRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     },
     config: { lockteraFields },
   }, async (request) => {
-    const { start, end } = request.query;
-    const page = await services.accessLog.list(principalOf(request), request.params.org_id, {
-      ...sliceOf(request.query),
-      ...(start !== undefined && { from: start }),
-      ...(end !== undefined && { to: end }),
-    });
+    const page = await services.accessLog.list(principalOf(request), request.params.org_id, pageOf(request.query));
     return page.items.map(toAccessLogEntry);
   });
 
@@ -49,12 +48,7 @@ export const lockteraLogRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     },
     config: { lockteraFields },
   }, async (request) => {
-    const { start, end } = request.query;
-    const page = await services.activities.listDescendants(principalOf(request), request.params.org_id, {
-      ...sliceOf(request.query),
-      ...(start !== undefined && { fromDate: start }),
-      ...(end !== undefined && { toDate: end }),
-    });
+    const page = await services.activities.listDescendants(principalOf(request), request.params.org_id, pageOf(request.query));
     return page.items.map(toAuditLogEntry);
   });
 };
